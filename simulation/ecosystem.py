@@ -1,0 +1,123 @@
+"""The ten partner regions together, and what crosses between them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import mesa
+import numpy as np
+
+from . import rng
+from .region import InstrumentSpec, Outcomes, RegionModel, Requests
+from .regions import region_codes
+from .schedule import run_quarter
+
+
+class Exchange:
+    """Routes clients' searches abroad and the outcomes of cross-region projects.
+
+    A client with no local match that searches abroad picks one other partner region
+    at random (a draw keyed on the client); that region's providers are offered to it
+    at a score penalty (``cross_region_penalty``), after the region's own clients.
+    """
+
+    def route_requests(self, regions: Sequence[RegionModel], requests: list[Requests]) -> None:
+        """Send each region's requests to their target regions and record the matches."""
+        n = len(regions)
+        if n < 2:
+            return
+        targets = []
+        for source, req in zip(regions, requests, strict=True):
+            u = rng.uniforms(source.stream, source.quarter, req.client.astype(np.int64),
+                             rng.CROSS, 1)
+            pick = np.minimum((u * (n - 1)).astype(np.int64), n - 2)
+            targets.append(np.where(pick >= source.region_index, pick + 1, pick))
+        for t, target in enumerate(regions):
+            parts = [_subset(req, dest == t) for req, dest in zip(requests, targets, strict=True)]
+            incoming = Requests.concat(parts)
+            target.serve_requests(incoming)
+            offset = 0
+            for source, part in zip(regions, parts, strict=True):
+                k = part.client.size
+                part.matched = incoming.matched[offset : offset + k]
+                source.accept_matches(part)
+                offset += k
+
+    def route_outcomes(self, regions: Sequence[RegionModel], outcomes: list[Outcomes]) -> None:
+        """Hand each finished cross-region project back to its client's region."""
+        for client_region in regions:
+            clients, success, keys = [], [], []
+            for out in outcomes:
+                mine = out.client_region == client_region.region_index
+                clients.append(out.client[mine])
+                success.append(out.success[mine])
+                keys.append(out.provider_key[mine])
+            client_region.receive_outcomes(np.concatenate(clients), np.concatenate(success),
+                                           np.concatenate(keys))
+
+
+def _subset(req: Requests, mask: np.ndarray) -> Requests:
+    return Requests(req.region[mask], req.client[mask], req.domain[mask], req.sector[mask],
+                    req.absorptive[mask])
+
+
+class Ecosystem(mesa.Model):
+    """The partner region models run together, quarter by quarter, with cross-region projects.
+
+    Args:
+        regions: Region codes (default: all ten, in partner order).
+        scale, seed, replicate, start_year, end_year, burn_in_years, params, instruments:
+            as for :class:`RegionModel`, applied to every region.
+        rng: Mesa-style generator seed (alternative to ``seed``).
+    """
+
+    def __init__(
+        self,
+        regions: Sequence[str] | None = None,
+        scale: float = 1.0,
+        seed: int | None = None,
+        rng: object | None = None,
+        replicate: int = 0,
+        start_year: int = 2018,
+        end_year: int = 2025,
+        burn_in_years: int = 5,
+        params: Mapping[str, float] | None = None,
+        instruments: Sequence[InstrumentSpec] = (),
+    ) -> None:
+        super().__init__(seed=seed, rng=rng)
+        run_seed = seed if isinstance(seed, int) else int(self.rng.integers(2**63))
+        codes = list(regions) if regions else list(region_codes())
+        self.regions: dict[str, RegionModel] = {
+            code: RegionModel(code, scale=scale, seed=run_seed, replicate=replicate,
+                              start_year=start_year, end_year=end_year,
+                              burn_in_years=burn_in_years, params=params,
+                              instruments=instruments, region_index=i)
+            for i, code in enumerate(codes)
+        }
+        first = next(iter(self.regions.values()))
+        self.calendar = first.calendar
+        self.timings = first.timings
+        for r in self.regions.values():
+            r.timings = self.timings
+        self.exchange = Exchange()
+        self.quarter = 0
+
+    @property
+    def running(self) -> bool:
+        """Whether quarters remain to simulate."""
+        return self.quarter < self.calendar.n_quarters - 1
+
+    @running.setter
+    def running(self, value: bool) -> None:
+        """Mesa sets ``running`` at set-up; the calendar decides here."""
+
+    def step(self) -> None:
+        """Advance every region one quarter."""
+        self.quarter += 1
+        run_quarter(list(self.regions.values()), self.quarter, self.exchange)
+
+    def run(self) -> Ecosystem:
+        """Simulate to the end of the horizon; return self."""
+        while self.running:
+            self.step()
+        return self

@@ -1,0 +1,37 @@
+"""Demand: which smart firms start looking for a digital project this quarter."""
+
+from numba import njit
+
+from .. import rng
+
+BASIC_MATURITY = 4.0 / 12.0
+"""Maturity at which a firm has at least basic digital intensity (4 of 12 indicators)."""
+
+
+@njit(cache=True)
+def demand(alive, sector, maturity, awareness, absorptive, in_project,
+           voucher_until, voucher_redeems, frontier, n_domains,
+           q, stream, demand_base, out_domain):
+    """Draw this quarter's project demand of every smart firm.
+
+    The hazard is ``demand_base x awareness x absorptive x gap / frontier`` where gap is
+    the firm's distance to its sector frontier. A firm holding a voucher it will redeem
+    demands for sure. The technology domain is drawn uniformly (no sector need profiles
+    are sourced yet). Writes ``out_domain`` (-1: no demand) and returns the demand count.
+    """
+    count = 0
+    for i in range(alive.shape[0]):
+        out_domain[i] = -1
+        if not alive[i] or in_project[i]:
+            continue
+        if voucher_until[i] >= q and voucher_redeems[i]:
+            hazard = 1.0
+        else:
+            f = frontier[sector[i]]
+            gap = max(f - maturity[i], 0.0) / f
+            hazard = demand_base * awareness[i] * absorptive[i] * gap
+        if rng.uniform(stream, q, i, rng.DEMAND, 0) < hazard:
+            k = int(rng.uniform(stream, q, i, rng.DOMAIN, 0) * n_domains)
+            out_domain[i] = min(k, n_domains - 1)
+            count += 1
+    return count

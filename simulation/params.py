@@ -1,0 +1,268 @@
+"""Model parameters, declared once: default, bounds, unit and where the value comes from.
+
+Scenario files may override any of them under ``[model]``; the loader checks names
+and bounds against these declarations, and the sensitivity and calibration steps
+read the same declarations. Values marked ``assumption`` are provisional until the
+calibration step fits them (see docs/model.md).
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Mapping
+
+
+@dataclass(frozen=True)
+class Param:
+    """One declared parameter.
+
+    Attributes:
+        default: Value used when a scenario does not set it.
+        low: Smallest admissible value (inclusive).
+        high: Largest admissible value (inclusive).
+        unit: Unit of the value ("fraction", "per quarter", "EUR", ...).
+        source: Where the default comes from, or ``assumption (...)`` with the reasoning.
+        doc: What the parameter does in the model.
+        integer: Whether the value must be a whole number.
+    """
+
+    default: float
+    low: float
+    high: float
+    unit: str
+    source: str
+    doc: str
+    integer: bool = False
+
+    def check(self, value: object) -> str | None:
+        """Return why ``value`` is not admissible, or None when it is."""
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return f"a number in [{self.low:g}, {self.high:g}] ({self.unit})"
+        if self.integer and float(value) != int(value):
+            return f"a whole number in [{self.low:g}, {self.high:g}] ({self.unit})"
+        if not (self.low <= value <= self.high):
+            return f"a number in [{self.low:g}, {self.high:g}] ({self.unit})"
+        return None
+
+
+_ASSUMED = "assumption (provisional; fitted in the calibration step)"
+
+MODEL_PARAMS: Mapping[str, Param] = MappingProxyType(
+    {
+        # --- demand -------------------------------------------------------------
+        "demand_base": Param(
+            0.06, 0.0, 0.5, "per quarter", _ASSUMED,
+            "Quarterly hazard that a fully aware smart firm with the largest maturity gap "
+            "starts a digital project.",
+        ),
+        "frontier_start": Param(
+            0.55, 0.1, 1.0, "maturity", _ASSUMED,
+            "Digital frontier of every smart sector at the start of the burn-in.",
+        ),
+        "frontier_growth": Param(
+            0.006, 0.0, 0.05, "maturity per quarter", _ASSUMED,
+            "Quarterly advance of the sector frontier (technology progress).",
+        ),
+        "bass_p": Param(
+            0.0075, 0.0, 0.1, "per quarter",
+            "Sultan, Farley & Lehmann (1990, J. Marketing Research 27:70) meta-analysis mean "
+            "Bass innovation coefficient p=0.03 per year; /4 per quarter",
+            "Spontaneous rise of a firm's awareness of its digital needs.",
+        ),
+        "bass_q": Param(
+            0.095, 0.0, 1.0, "per quarter",
+            "Sultan, Farley & Lehmann (1990) meta-analysis mean Bass imitation coefficient "
+            "q=0.38 per year; /4 per quarter",
+            "Rise of awareness driven by the share of digitally intense firms in the sector.",
+        ),
+        # --- search and matching -------------------------------------------------
+        "search_breadth": Param(
+            5, 0, 50, "providers", _ASSUMED,
+            "Random digital SMEs a client looks at besides its known providers.", integer=True,
+        ),
+        "reservation": Param(
+            0.30, 0.0, 1.0, "score", _ASSUMED,
+            "Lowest provider score a client accepts.",
+        ),
+        "w_capability": Param(
+            0.55, 0.0, 1.0, "weight", _ASSUMED, "Weight of domain capability in the score."
+        ),
+        "w_experience": Param(
+            0.25, 0.0, 1.0, "weight", _ASSUMED,
+            "Weight of experience with the client's sector in the score.",
+        ),
+        "w_reputation": Param(
+            0.20, 0.0, 1.0, "weight", _ASSUMED, "Weight of reputation in the score."
+        ),
+        "tie_bonus": Param(
+            0.10, 0.0, 1.0, "score", _ASSUMED, "Score bonus for a provider the client knows."
+        ),
+        "cross_region_share": Param(
+            0.05, 0.0, 1.0, "fraction", _ASSUMED,
+            "Chance that a client with no local match searches in another partner region.",
+        ),
+        "cross_region_penalty": Param(
+            0.15, 0.0, 1.0, "score", _ASSUMED,
+            "Score penalty for a provider in another region (distance, language, trust).",
+        ),
+        # --- projects ------------------------------------------------------------
+        "project_value_median": Param(
+            15000.0, 1000.0, 1e6, "EUR",
+            "assumption, of the order of innovation vouchers (EUR 5,000-7,500, "
+            "policy_evidence.csv) times co-funding",
+            "Median value of a digital project (lognormal).",
+        ),
+        "project_value_sigma": Param(
+            0.8, 0.0, 3.0, "log EUR", _ASSUMED, "Dispersion of log project value."
+        ),
+        "duration_max": Param(
+            4, 1, 12, "quarters", _ASSUMED,
+            "Projects last 1..duration_max quarters (uniform).", integer=True,
+        ),
+        "success_intercept": Param(
+            -1.0, -10.0, 10.0, "logit", _ASSUMED, "Logit of success for a zero-skill pair."
+        ),
+        "success_capability": Param(
+            3.0, 0.0, 20.0, "logit per unit", _ASSUMED,
+            "Effect of provider capability on success.",
+        ),
+        "success_absorptive": Param(
+            1.5, 0.0, 20.0, "logit per unit", _ASSUMED,
+            "Effect of client absorptive capacity on success.",
+        ),
+        "success_experience": Param(
+            1.0, 0.0, 20.0, "logit per unit", _ASSUMED,
+            "Effect of provider experience with the client's sector on success.",
+        ),
+        "maturity_gain": Param(
+            0.25, 0.0, 1.0, "fraction of gap", _ASSUMED,
+            "Share of the client's gap to the frontier closed by a successful project.",
+        ),
+        "productivity_gain": Param(
+            0.03, 0.0, 0.5, "log points", _ASSUMED,
+            "Client productivity gain from a successful project.",
+        ),
+        "capability_gain": Param(
+            0.05, 0.0, 1.0, "fraction of gap", _ASSUMED,
+            "Share of the provider's gap to 1 closed in the project's domain on success.",
+        ),
+        "experience_gain": Param(
+            0.15, 0.0, 1.0, "fraction of gap", _ASSUMED,
+            "Share of the provider's gap to 1 closed in the client's sector on success.",
+        ),
+        "reputation_gain": Param(
+            0.10, 0.0, 1.0, "fraction of gap", _ASSUMED, "Reputation gain on success."
+        ),
+        "reputation_loss": Param(
+            0.20, 0.0, 1.0, "fraction", _ASSUMED, "Share of reputation lost on failure."
+        ),
+        # --- firm dynamics ---------------------------------------------------------
+        "growth_scale": Param(
+            0.08, 0.0, 1.0, "log size per quarter", _ASSUMED,
+            "Laplace scale of quarterly log-size shocks for a one-person firm.",
+        ),
+        "growth_size_exponent": Param(
+            -0.2, -1.0, 0.0, "exponent",
+            "Riccaboni, Pammolli, Buldyrev, Ponta & Stanley (2008, PNAS 105:19595): "
+            "sigma(S) ~ S^-0.2 (SOURCES.md stylised fact 3)",
+            "Growth volatility falls with size as S^exponent.",
+        ),
+        "exit_first_year": Param(
+            0.20, 0.0, 1.0, "per year",
+            "1 - one-year survival 0.80 (policy_evidence.csv firm_demography.one_year_survival)",
+            "Yearly exit hazard of digital SMEs in their first year.",
+        ),
+        "exit_years_2_to_5": Param(
+            0.139, 0.0, 1.0, "per year",
+            "derived: 1 - (0.44/0.80)^(1/4) from five-year survival 0.44 and one-year "
+            "survival 0.80 (policy_evidence.csv firm_demography rows)",
+            "Yearly exit hazard of digital SMEs aged one to five years.",
+        ),
+        "exit_mature_factor": Param(
+            0.6, 0.0, 2.0, "x region death rate", _ASSUMED,
+            "Exit hazard of firms older than five years, as a multiple of the region's "
+            "yearly death rate.",
+        ),
+        "cash_margin": Param(
+            1500.0, -1e5, 1e5, "EUR per employee per quarter", _ASSUMED,
+            "Mean quarterly operating margin per employee from the rest of the market.",
+        ),
+        "cash_margin_sd": Param(
+            4000.0, 0.0, 1e5, "EUR per employee per quarter", _ASSUMED,
+            "Dispersion of the quarterly margin per employee.",
+        ),
+        "project_margin": Param(
+            0.25, 0.0, 1.0, "fraction", _ASSUMED, "Share of project value kept as margin."
+        ),
+        "cash_exit_quarters": Param(
+            4, 1, 40, "quarters", _ASSUMED,
+            "Quarters of negative cash after which a digital SME exits.", integer=True,
+        ),
+        "competition": Param(
+            0.02, 0.0, 0.5, "log size per quarter per log point", _ASSUMED,
+            "Drift of a smart firm's size per log point of productivity above its sector mean.",
+        ),
+        "exit_productivity": Param(
+            1.0, 0.0, 10.0, "per log point", _ASSUMED,
+            "How much a productivity lead lowers a smart firm's exit hazard (exponential).",
+        ),
+        # --- entry -------------------------------------------------------------------
+        "birth_rate_factor": Param(
+            1.0, 0.0, 5.0, "x region birth rate", _ASSUMED,
+            "Multiplier on the region's yearly birth rate for digital SMEs.",
+        ),
+        "newborn_capability": Param(
+            0.25, 0.0, 1.0, "capability", _ASSUMED,
+            "Upper bound of a start-up's uniform capability draw (one domain gets +0.3).",
+        ),
+        "incumbent_capability": Param(
+            0.5, 0.0, 1.0, "capability", _ASSUMED,
+            "Upper bound of an incumbent digital SME's uniform capability draw at set-up.",
+        ),
+        "initial_basic_ratio": Param(
+            0.6, 0.0, 1.0, "x 2021 share", _ASSUMED,
+            "Share of smart firms with at least basic digital intensity at the start of the "
+            "burn-in, as a multiple of the region's 2021 figure.",
+        ),
+        # --- learning and diffusion ------------------------------------------------
+        "capability_decay": Param(
+            0.01, 0.0, 0.2, "per quarter", _ASSUMED,
+            "Quarterly obsolescence of provider capability.",
+        ),
+        "spillover_rate": Param(
+            0.02, 0.0, 0.5, "per quarter", _ASSUMED,
+            "Quarterly pull of a client's maturity towards its providers' capability.",
+        ),
+        "tie_decay": Param(
+            0.05, 0.0, 1.0, "per quarter", _ASSUMED,
+            "Chance per quarter that a client-provider tie is forgotten.",
+        ),
+    }
+)
+"""Every behavioural parameter of a region model, by name."""
+
+
+def resolve_params(overrides: Mapping[str, float] | None = None) -> dict[str, float]:
+    """Return the full parameter set: declared defaults updated with ``overrides``.
+
+    Raises:
+        KeyError: An override names no declared parameter (message has a suggestion).
+        ValueError: An override is outside its declared bounds.
+    """
+    values = {name: p.default for name, p in MODEL_PARAMS.items()}
+    for name, value in (overrides or {}).items():
+        if name not in MODEL_PARAMS:
+            raise KeyError(f"unknown model parameter {name!r}{suggest(name, MODEL_PARAMS)}")
+        problem = MODEL_PARAMS[name].check(value)
+        if problem:
+            raise ValueError(f"model parameter {name!r} must be {problem}, found {value!r}")
+        values[name] = float(value)
+    return values
+
+
+def suggest(word: str, choices) -> str:
+    """Return ``" (did you mean 'x'?)"`` for the closest of ``choices``, or ``""``."""
+    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""

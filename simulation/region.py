@@ -1,0 +1,431 @@
+"""One partner region as a Mesa model: it owns the state arrays and runs the kernels.
+
+The quarter's order of phases lives in :mod:`simulation.schedule`; this module holds
+what each phase does to one region. Reported counts are in full-population units
+(divided by ``scale``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import mesa
+import numpy as np
+
+from . import rng
+from .agents import DigitalSME, SmartFirm, ViewRegistry
+from .calendar import Calendar
+from .instruments import INSTRUMENT_TYPES, PolicyInstrument
+from .kernels.demand import BASIC_MATURITY, demand
+from .kernels.dynamics import firm_dynamics, sme_dynamics
+from .kernels.entry import init_firms, init_smes
+from .kernels.execution import deliver_outcomes, execute
+from .kernels.learning import firm_learning, sme_learning
+from .kernels.matching import match_local, match_requests
+from .kernels.observe import observe_firms, observe_smes
+from .params import resolve_params
+from .regions import get_region
+from .state import FIRM_COLUMNS, PROJECT_COLUMNS, SME_COLUMNS, Table
+from .taxonomy import N_DOMAINS, N_SECTORS, SECTOR_ID
+
+SERIES = (
+    "enabling",
+    "smes_alive",
+    "sme_births",
+    "sme_deaths",
+    "sme_jobs",
+    "firms_alive",
+    "firm_births",
+    "firm_deaths",
+    "dii_basic_share",
+    "mean_productivity",
+    "demand",
+    "projects_started",
+    "projects_cross_region",
+    "projects_finished",
+    "projects_succeeded",
+    "public_spend",
+)
+"""Indicators recorded every quarter (counts in full-population units)."""
+
+ENABLING_WINDOW = 4
+"""Quarters in which a success makes a digital SME count as enabling."""
+
+INITIAL_AGE_SPREAD = 40
+"""Incumbents' birth quarters spread over the ten years before the burn-in starts."""
+
+
+@dataclass(frozen=True)
+class InstrumentSpec:
+    """A policy instrument as a scenario declares it (validated by the scenario loader).
+
+    Attributes:
+        kind: Instrument type (a key of ``INSTRUMENT_TYPES``).
+        name: Label used in outputs.
+        params: Complete parameter values (declared defaults filled in).
+        start: First quarter of delivery, ``"YYYYQn"``.
+        end: Last quarter of delivery, ``"YYYYQn"``.
+        regions: Region codes the instrument runs in.
+        sectors: Eligible sector keys; empty means every sector of the region.
+    """
+
+    kind: str
+    name: str
+    params: Mapping[str, float]
+    start: str
+    end: str
+    regions: tuple[str, ...]
+    sectors: tuple[str, ...] = ()
+
+
+@dataclass
+class Requests:
+    """Clients of one region looking for a provider in another region this quarter."""
+
+    region: np.ndarray
+    client: np.ndarray
+    domain: np.ndarray
+    sector: np.ndarray
+    absorptive: np.ndarray
+    matched: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+
+    @classmethod
+    def concat(cls, parts: Sequence[Requests]) -> Requests:
+        """Stack several regions' requests (in the given order)."""
+        cols = ("region", "client", "domain", "sector", "absorptive")
+        if not parts:
+            return cls(*(np.zeros(0, dtype=np.int32) for _ in cols[:-1]), np.zeros(0, "f4"))
+        return cls(*(np.concatenate([getattr(p, c) for p in parts]) for c in cols))
+
+
+@dataclass
+class Outcomes:
+    """Finished projects of one region's clients with providers elsewhere."""
+
+    client_region: np.ndarray
+    client: np.ndarray
+    success: np.ndarray
+    provider_key: np.ndarray
+
+
+class RegionModel(mesa.Model):
+    """A DEVISE partner region: digital SMEs, smart firms and policy instruments.
+
+    Args:
+        region: Region code from the registry (``devise regions``).
+        scale: Fraction of the full populations simulated (1.0 = one agent per firm).
+        seed: Run seed (Mesa convention; pass ``seed`` or ``rng``, not both).
+        rng: NumPy-style seed or generator (Mesa convention).
+        replicate: Replicate number, mixed into every random draw.
+        start_year: First reported year after the burn-in (the DEVISE baseline is 2018Q4).
+        end_year: Last simulated year.
+        burn_in_years: Years of business as usual simulated before ``start_year``.
+        params: Overrides of :data:`simulation.params.MODEL_PARAMS`.
+        instruments: Policy instruments; those not naming this region are ignored.
+        region_index: Position of the region in its ecosystem (keys cross-region ties).
+    """
+
+    def __init__(
+        self,
+        region: str = "ES13",
+        scale: float = 1.0,
+        seed: int | None = None,
+        rng: object | None = None,
+        replicate: int = 0,
+        start_year: int = 2018,
+        end_year: int = 2025,
+        burn_in_years: int = 5,
+        params: Mapping[str, float] | None = None,
+        instruments: Sequence[InstrumentSpec] = (),
+        region_index: int = 0,
+    ) -> None:
+        super().__init__(seed=seed, rng=rng)
+        if not 0.0 < scale <= 1.0:
+            raise ValueError(f"scale must be in (0, 1], found {scale!r}")
+        self.spec = get_region(region)
+        self.code = self.spec.code
+        self.scale = float(scale)
+        self.replicate = int(replicate)
+        self.region_index = int(region_index)
+        self.calendar = Calendar.for_horizon(start_year, end_year, burn_in_years)
+        self.params = resolve_params(params)
+        run_seed = seed if isinstance(seed, int) else int(self.rng.integers(2**63))
+        self.run_seed = int(run_seed)
+        self.stream = int(rng_stream(self.run_seed, self.replicate, self.region_index))
+        self.quarter = 0
+        self.frontier = np.full(N_SECTORS, self.params["frontier_start"])
+        self.series = {name: np.zeros(self.calendar.n_quarters) for name in SERIES}
+        self.timings: dict[str, float] = {}
+        self._sector_basic_share = np.zeros(N_SECTORS)
+        self._sector_productivity = np.zeros(N_SECTORS)
+        self._cross_rows = np.zeros(0, dtype=np.int64)
+        self._populate()
+        self.instruments: list[PolicyInstrument] = [
+            self._build_instrument(spec, k)
+            for k, spec in enumerate(s for s in instruments if self.code in s.regions)
+        ]
+        self._sme_views = ViewRegistry(self, DigitalSME)
+        self._firm_views = ViewRegistry(self, SmartFirm)
+        self.observe()
+
+    # --- set-up ---------------------------------------------------------------
+    def _populate(self) -> None:
+        """Draw the initial populations at full counts times ``scale``."""
+        p = self.params
+        n_smes = max(1, round(self.spec.n_digital_smes.value * self.scale))
+        n_firms = max(1, round(self.spec.n_smart_firms.value * self.scale))
+        self.smes = Table(SME_COLUMNS, capacity=int(n_smes * 2.5) + 16)
+        self.firms = Table(FIRM_COLUMNS, capacity=int(n_firms * 2.5) + 16)
+        self.projects = Table(PROJECT_COLUMNS, capacity=max(64, n_firms // 10))
+        self.sector_ids = np.array([SECTOR_ID[s] for s in self.spec.sectors], dtype=np.int32)
+        self.sector_cum_weights = np.cumsum(self.spec.sector_weights)
+        target_share = min(max(self.spec.dii_basic_share_2021.value * p["initial_basic_ratio"],
+                               1e-3), 0.999)
+        threshold = BASIC_MATURITY / p["frontier_start"]
+        self.maturity_exponent = math.log(threshold) / math.log(1.0 - target_share)
+        self._add_smes(n_smes, INITIAL_AGE_SPREAD, p["incumbent_capability"])
+        self._add_firms(n_firms, INITIAL_AGE_SPREAD)
+
+    def _add_smes(self, count: int, age_spread: int, capability_upper: float) -> None:
+        start = self.smes.n
+        self.smes.append(count)
+        s = self.smes
+        init_smes(start, s.n, s.alive, s.employees, s.birth_q, s.capability, s.reputation,
+                  s.cash, s.orientation, self.quarter, self.stream, capability_upper,
+                  age_spread, self.params["cash_margin"])
+
+    def _add_firms(self, count: int, age_spread: int) -> None:
+        start = self.firms.n
+        self.firms.append(count)
+        f = self.firms
+        init_firms(start, f.n, f.alive, f.sector, f.employees, f.birth_q, f.maturity,
+                   f.absorptive, f.awareness, f.productivity, self.sector_ids,
+                   self.sector_cum_weights, self.quarter, self.stream, self.frontier,
+                   self.maturity_exponent, age_spread)
+
+    def _build_instrument(self, spec: InstrumentSpec, index: int) -> PolicyInstrument:
+        sectors = spec.sectors or self.spec.sectors
+        return INSTRUMENT_TYPES[spec.kind](
+            self, spec.name, spec.params, self.calendar.parse(spec.start),
+            self.calendar.parse(spec.end), tuple(SECTOR_ID[s] for s in sectors), index,
+        )
+
+    # --- Mesa ------------------------------------------------------------------
+    @property
+    def agents(self) -> mesa.agent.AgentSet:
+        """All agents (views are brought up to date first)."""
+        self._sync_views()
+        return super().agents
+
+    @property
+    def agents_by_type(self) -> dict[type[mesa.Agent], mesa.agent.AgentSet]:
+        """Agents by class (views are brought up to date first)."""
+        self._sync_views()
+        return super().agents_by_type
+
+    def _sync_views(self) -> None:
+        if hasattr(self, "_sme_views"):
+            self._sme_views.sync()
+            self._firm_views.sync()
+
+    @property
+    def running(self) -> bool:
+        """Whether quarters remain to simulate (Mesa's batch_run reads this)."""
+        return self.quarter < self.calendar.n_quarters - 1
+
+    @running.setter
+    def running(self, value: bool) -> None:
+        """Mesa sets ``running`` at set-up; the calendar decides here."""
+
+    def step(self) -> None:
+        """Advance one quarter (this region alone; see :class:`Ecosystem` for all ten)."""
+        from .schedule import run_quarter
+
+        run_quarter([self], self.quarter + 1, exchange=None)
+
+    def run(self) -> RegionModel:
+        """Simulate to the end of the horizon; return self."""
+        while self.running:
+            self.step()
+        return self
+
+    # --- phases of a quarter (order in schedule.run_quarter) -------------------
+    def begin_quarter(self, q: int) -> None:
+        """Move the clock and the sector frontier to quarter ``q``."""
+        self.quarter = q
+        self.frontier += self.params["frontier_growth"]
+
+    def act_instruments(self) -> None:
+        """Phase 1: policy instruments deliver."""
+        for instrument in self.instruments:
+            instrument.step()
+
+    def draw_demand(self) -> None:
+        """Phase 2: smart firms decide whether to start a digital project."""
+        f = self.firms
+        n = demand(f.alive, f.sector, f.maturity, f.awareness, f.absorptive, f.in_project,
+                   f.voucher_until, f.voucher_redeems, self.frontier, N_DOMAINS,
+                   self.quarter, self.stream, self.params["demand_base"], f.demand_domain)
+        self._record("demand", n)
+
+    def match_local(self) -> Requests:
+        """Phase 3a: match demand with local providers; return requests to search abroad."""
+        p, f, s, pr = self.params, self.firms, self.smes, self.projects
+        pr.reserve(int((f.demand_domain >= 0).sum()))
+        start = pr.n
+        out_cross = np.empty(f.n, dtype=np.int64)
+        made, n_cross = match_local(
+            f.demand_domain, f.sector, f.absorptive, f.in_project, f.ties, f.breadth_extra,
+            f.breadth_until, f.voucher_until, f.voucher_value, f.voucher_rate,
+            f.voucher_instrument, s.alive, s.employees, s.orientation, s.busy, s.capability,
+            s.experience, s.reputation, *self._project_columns(), pr.n, self.region_index,
+            self.quarter, self.stream, int(p["search_breadth"]), p["reservation"],
+            p["w_capability"], p["w_experience"], p["w_reputation"], p["tie_bonus"],
+            p["project_value_median"], p["project_value_sigma"], int(p["duration_max"]),
+            p["cross_region_share"], out_cross,
+        )
+        pr.n += made
+        new_rows = np.arange(start, pr.n)
+        for instrument in self.instruments:
+            instrument.after_matching(self.quarter, new_rows)
+        self._record("projects_started", made)
+        self._record("public_spend", float(pr.subsidy[new_rows].sum()))
+        rows = out_cross[:n_cross]
+        return Requests(np.full(n_cross, self.region_index, dtype=np.int32),
+                        rows.astype(np.int32), f.demand_domain[rows].astype(np.int32),
+                        f.sector[rows].astype(np.int32), f.absorptive[rows].astype(np.float32))
+
+    def serve_requests(self, req: Requests) -> None:
+        """Phase 3b: offer this region's providers to clients from other regions."""
+        p, s, pr = self.params, self.smes, self.projects
+        pr.reserve(req.client.size)
+        req.matched = np.zeros(req.client.size, dtype=bool)
+        made = match_requests(
+            req.region, req.client, req.domain, req.sector, req.absorptive, s.alive, s.employees,
+            s.orientation, s.busy, s.capability, s.experience, s.reputation,
+            *self._project_columns(), pr.n, self.region_index, self.quarter, self.stream,
+            int(p["search_breadth"]), p["reservation"], p["cross_region_penalty"],
+            p["w_capability"], p["w_experience"], p["w_reputation"], p["project_value_median"],
+            p["project_value_sigma"], int(p["duration_max"]), req.matched,
+        )
+        pr.n += made
+        self._record("projects_started", made)
+        self._record("projects_cross_region", made)
+
+    def accept_matches(self, req: Requests) -> None:
+        """Phase 3c: clients whose request abroad was matched are now in a project."""
+        self.firms.in_project[req.client[req.matched]] = True
+
+    def execute_projects(self) -> Outcomes:
+        """Phase 4: resolve projects ending now; return outcomes for foreign clients."""
+        p, f, s, pr = self.params, self.firms, self.smes, self.projects
+        done = np.empty(pr.n, dtype=bool)
+        success = np.empty(pr.n, dtype=bool)
+        foreign = np.empty(pr.n, dtype=bool)
+        finished, won = execute(
+            pr.client_region, pr.client, pr.provider, pr.domain, pr.sector, pr.client_absorptive,
+            pr.value, pr.end_q, s.alive, s.busy, s.capability, s.experience, s.reputation, s.cash,
+            s.last_success_q, s.successes, f.sector, f.maturity, f.productivity, f.in_project,
+            f.ties, self.frontier, self.region_index, self.quarter, self.stream,
+            p["success_intercept"], p["success_capability"], p["success_absorptive"],
+            p["success_experience"], p["capability_gain"], p["experience_gain"],
+            p["reputation_gain"], p["reputation_loss"], p["project_margin"], p["maturity_gain"],
+            p["productivity_gain"], done, success, foreign,
+        )
+        out = Outcomes(pr.client_region[foreign].copy(), pr.client[foreign].copy(),
+                       success[foreign].copy(),
+                       (self.region_index << 24) | pr.provider[foreign])
+        pr.keep(~done)
+        self._record("projects_finished", finished)
+        self._record("projects_succeeded", won)
+        return out
+
+    def receive_outcomes(self, clients: np.ndarray, success: np.ndarray,
+                         provider_keys: np.ndarray) -> None:
+        """Phase 4b: apply outcomes of this region's clients' projects abroad."""
+        f, p = self.firms, self.params
+        deliver_outcomes(clients, success, provider_keys, f.sector, f.maturity, f.productivity,
+                         f.in_project, f.ties, self.frontier, self.quarter, self.stream,
+                         p["maturity_gain"], p["productivity_gain"])
+
+    def firm_dynamics(self) -> None:
+        """Phase 5: size shocks, cash and exits of both populations."""
+        p, f, s = self.params, self.firms, self.smes
+        deaths = sme_dynamics(
+            s.alive, s.employees, s.birth_q, s.death_q, s.cash, s.neg_cash_quarters,
+            self.quarter, self.stream, p["growth_scale"], p["growth_size_exponent"],
+            p["cash_margin"], p["cash_margin_sd"], p["exit_first_year"], p["exit_years_2_to_5"],
+            p["exit_mature_factor"] * self.spec.death_rate.value, int(p["cash_exit_quarters"]),
+        )
+        self._record("sme_deaths", deaths)
+        deaths = firm_dynamics(
+            f.alive, f.sector, f.employees, f.productivity, f.death_q, self._sector_productivity,
+            self.quarter, self.stream, p["growth_scale"], p["growth_size_exponent"],
+            p["competition"], self.spec.death_rate.value, p["exit_productivity"],
+        )
+        self._record("firm_deaths", deaths)
+
+    def entry(self) -> None:
+        """Phase 6: start-up births at the region's rates."""
+        p, q = self.params, self.quarter
+        rate_q = 1.0 - (1.0 - self.spec.birth_rate.value) ** 0.25
+        n_smes = int(self.smes.alive.sum())
+        births = rng.poisson(rate_q * p["birth_rate_factor"] * n_smes, self.stream, q, 0,
+                             rng.BIRTHS)
+        self._add_smes(births, 0, p["newborn_capability"])
+        self._record("sme_births", births)
+        n_firms = int(self.firms.alive.sum())
+        births = rng.poisson(rate_q * n_firms, self.stream, q, 0, rng.FIRM_BIRTHS)
+        self._add_firms(births, 0)
+        self._record("firm_births", births)
+
+    def learning(self) -> None:
+        """Phase 7: awareness diffusion, spillovers along ties, capability decay."""
+        p, f, s = self.params, self.firms, self.smes
+        firm_learning(f.alive, f.sector, f.maturity, f.awareness, f.ties,
+                      self._sector_basic_share, self.frontier, s.alive, s.capability,
+                      self.region_index, self.quarter, self.stream, p["bass_p"], p["bass_q"],
+                      p["spillover_rate"], p["tie_decay"])
+        sme_learning(s.alive, s.capability, p["capability_decay"])
+
+    def observe(self) -> None:
+        """Phase 8: record the DEVISE indicator and companion series for this quarter."""
+        f, s, q = self.firms, self.smes, self.quarter
+        n_smes, enabling, jobs = observe_smes(s.alive, s.employees, s.last_success_q, q,
+                                              ENABLING_WINDOW)
+        n_firms, n_sme, n_basic, mean_prod, sector_prod, sector_basic = observe_firms(
+            f.alive, f.sector, f.employees, f.maturity, f.productivity, N_SECTORS)
+        self._sector_productivity = sector_prod
+        self._sector_basic_share = sector_basic
+        self._record("enabling", enabling)
+        self._record("smes_alive", n_smes)
+        self._record("sme_jobs", jobs)
+        self._record("firms_alive", n_firms)
+        self.series["dii_basic_share"][q] = n_basic / n_sme if n_sme else 0.0
+        self.series["mean_productivity"][q] = mean_prod
+
+    # --- helpers ----------------------------------------------------------------
+    def _project_columns(self) -> tuple[np.ndarray, ...]:
+        pr = self.projects
+        return tuple(pr.full(c) for c in (
+            "client_region", "client", "provider", "domain", "sector", "client_absorptive",
+            "value", "subsidy", "instrument", "start_q", "end_q"))
+
+    def _record(self, name: str, count: float) -> None:
+        """Add a count for the current quarter, converted to full-population units."""
+        self.series[name][self.quarter] += count / self.scale
+
+    def indicator(self, year: int) -> float:
+        """Enabling SMEs at the fourth quarter of ``year`` (full-population units)."""
+        return float(self.series["enabling"][self.calendar.index(year, 4)])
+
+    def memory_bytes(self) -> int:
+        """Bytes held by the state arrays."""
+        return self.smes.nbytes() + self.firms.nbytes() + self.projects.nbytes()
+
+
+def rng_stream(seed: int, replicate: int, region_index: int) -> int:
+    """The counter-based stream key of one region in one replicate."""
+    return rng.make_stream(seed, replicate, region_index)

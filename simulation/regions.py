@@ -1,0 +1,382 @@
+"""Registry of the ten DEVISE partner region models and their derived starting figures.
+
+``calibration/regions.toml`` says who and where each region model is, which RIS3 sectors it
+serves, and which sourced rows of ``calibration/data/*.csv`` (named by ``row_id``) feed each of
+its figures. This module turns those rows into figures by the fixed rules below and records,
+on every figure, the rule and the row ids it used (:class:`Derived`). All derived figures are
+PROVISIONAL until the calibration step.
+
+Rules (P = population on 1 January 2018; a region's own geography is that of its population row):
+
+* Counts: a count for another geography G stands in as ``count_G / P_G x P_region``
+  (per-inhabitant scaling); a count for the region itself is used as it is.
+* Shares and rates are used as they are (percentages divided by 100).
+* ``n_digital_smes``: a regional NACE J unit count where the region has one; otherwise
+  ``enterprises x (NACE J units / enterprises of the default country) x ICT factor``, where the
+  ICT factor is the country's ICT-specialist share of employment over the EU's in the same year
+  (1 where the data has no figure for the country). NACE J stands in for J62-J63, and all units
+  are counted as SMEs.
+* ``n_smart_firms``: one client sector's firm count times the number of the region's client
+  sectors; one sector's count is the regional manufacturing unit count where the region has
+  one, else ``enterprises x`` the mean of the industry-share rows.
+* Birth and death rates: a rate row; or an event count (scaled to the region) divided by
+  ``enterprises``; or from turbulence T and net growth N, ``births = (T + N) / 2``,
+  ``closures = (T - N) / 2``.
+* ``proxy`` is True when any row a figure uses describes another geography than the region.
+
+The calibration folder is ``<repo>/calibration``, or the folder named by the environment
+variable ``DEVISE_CALIBRATION_DIR``.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import functools
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from statistics import fmean
+from typing import Any
+
+from simulation.taxonomy import SECTORS
+
+CALIBRATION_DIR_ENV = "DEVISE_CALIBRATION_DIR"
+"""Environment variable that overrides the calibration folder."""
+
+BASE_YEAR = 2018
+"""Year of the population rows used for per-inhabitant scaling."""
+
+
+@dataclass(frozen=True)
+class Derived:
+    """A figure derived from sourced rows, with its derivation.
+
+    Attributes:
+        value: The figure.
+        unit: Its unit.
+        rule: Human-readable derivation, naming the rows it used.
+        inputs: Row ids (calibration/data/*.csv) of the sourced rows used.
+        proxy: True where a national or other-geography figure stands in.
+    """
+
+    value: float
+    unit: str
+    rule: str
+    inputs: tuple[str, ...]
+    proxy: bool = False
+
+
+@dataclass(frozen=True)
+class RegionSpec:
+    """One partner region model: identity, client sectors and derived starting figures.
+
+    Attributes:
+        code: Code used in scenario files (the NUTS code where there is one).
+        name: Region name.
+        partner: DEVISE partner(s) working in the region.
+        country: Eurostat country code.
+        nuts_level: NUTS level of the territory, or None where it is not a NUTS region.
+        territory: What the territory is and how it relates to the partner's own area.
+        policy_instrument: Policy instrument the partner addressed.
+        sectors: Client sector keys (taxonomy.SECTORS).
+        sector_weights: Weight of each client sector, summing to 1.
+        population: Persons, 2018.
+        enterprises: All enterprises, around 2018.
+        n_digital_smes: Full-scale count of digital tech SMEs, 2018.
+        n_smart_firms: Full-scale count of firms in the region's smart sectors, 2018.
+        dii_basic_share_2021: Share of SMEs with at least basic digital intensity, 2021.
+        birth_rate: Yearly enterprise birth rate (fraction).
+        death_rate: Yearly enterprise death rate (fraction).
+        gdp_pps_2018: GDP per inhabitant in PPS, % of EU27 average.
+        provisional: True until the calibration step has fitted the figures.
+    """
+
+    code: str
+    name: str
+    partner: str
+    country: str
+    nuts_level: int | None
+    territory: str
+    policy_instrument: str
+    sectors: tuple[str, ...]
+    sector_weights: tuple[float, ...]
+    population: Derived
+    enterprises: Derived
+    n_digital_smes: Derived
+    n_smart_firms: Derived
+    dii_basic_share_2021: Derived
+    birth_rate: Derived
+    death_rate: Derived
+    gdp_pps_2018: Derived
+    provisional: bool = True
+
+
+@dataclass(frozen=True)
+class _Row:
+    """One sourced row of calibration/data (geo is None for rows without a geography)."""
+
+    row_id: str
+    geo: str | None
+    value: str
+    unit: str
+
+    def count(self) -> float:
+        """Return the row as a count; 'million ...' units are multiplied out."""
+        if self.unit.startswith("%"):
+            raise ValueError(f"row {self.row_id} is a percentage, not a count")
+        return float(self.value) * (1e6 if self.unit.startswith("million") else 1.0)
+
+    def fraction(self) -> float:
+        """Return the row as a fraction; percentages are divided by 100."""
+        if self.unit.startswith("%"):
+            return float(self.value) / 100
+        if self.unit in ("fraction", "per year"):
+            return float(self.value)
+        raise ValueError(f"row {self.row_id} (unit {self.unit!r}) is not a share or rate")
+
+
+def _read_rows(data_dir: Path) -> dict[str, _Row]:
+    """Read every calibration/data/*.csv row, keyed by its unique row_id."""
+    rows: dict[str, _Row] = {}
+    for path in sorted(data_dir.glob("*.csv")):
+        with path.open(newline="", encoding="utf-8") as f:
+            for rec in csv.DictReader(f):
+                row_id = rec["row_id"]
+                if row_id in rows:
+                    raise ValueError(f"duplicate row_id {row_id!r} in {path}")
+                rows[row_id] = _Row(row_id, rec.get("geo") or None, rec["value"], rec["unit"])
+    return rows
+
+
+class _Deriver:
+    """Applies the module's rules to one region's rows (its own choices over the defaults)."""
+
+    def __init__(self, code: str, refs: dict[str, Any], rows: dict[str, _Row]) -> None:
+        self._code = code
+        self._refs = refs
+        self._rows = rows
+        pop_row = self._row(refs["population"])
+        self.geo = pop_row.geo
+        self.population = self._derived(
+            pop_row.count(), "persons", f"population row {pop_row.row_id}", (pop_row.row_id,)
+        )
+
+    def _row(self, row_id: str) -> _Row:
+        """Return a row by id; a missing id is an error naming the region."""
+        try:
+            return self._rows[row_id]
+        except KeyError:
+            near = difflib.get_close_matches(row_id, self._rows, n=1)
+            hint = f"; did you mean {near[0]!r}?" if near else ""
+            raise KeyError(f"region {self._code}: no row {row_id!r} in calibration/data{hint}")
+
+    def _derived(self, value: float, unit: str, rule: str, inputs: tuple[str, ...]) -> Derived:
+        """Build a Derived, flagged proxy when any input row is for another geography."""
+        inputs = tuple(dict.fromkeys(inputs))
+        proxy = any(self._rows[i].geo != self.geo for i in inputs)
+        return Derived(value, unit, rule, inputs, proxy)
+
+    def count(self, row_id: str, unit: str) -> Derived:
+        """Return a count row for the region, scaled by population share if it is not regional."""
+        row = self._row(row_id)
+        if row.geo == self.geo:
+            return self._derived(row.count(), unit, f"regional row {row_id}", (row_id,))
+        pop = self._row(f"{row.geo}.population_1_january.{BASE_YEAR}")
+        value = row.count() / pop.count() * self.population.value
+        rule = f"{row.geo} per inhabitant x regional population: {row_id} / {pop.row_id} x "
+        rule += self.population.inputs[0]
+        return self._derived(value, unit, rule, (row_id, pop.row_id, *self.population.inputs))
+
+    def share_of(self, row_id: str, unit: str) -> Derived:
+        """Return the share or rate row `row_id` as a fraction."""
+        row = self._row(row_id)
+        return self._derived(row.fraction(), unit, f"row {row_id}", (row_id,))
+
+    def enterprises(self) -> Derived:
+        """Return the enterprise count (the enterprises row, scaled if not regional)."""
+        return self.count(self._refs["enterprises"], "enterprises")
+
+    def dii(self) -> Derived:
+        """Return the 2021 share of SMEs with at least basic digital intensity (national or EU)."""
+        return self.share_of(self._refs["dii"], "fraction of SMEs (10-249 persons employed)")
+
+    def gdp_pps(self) -> Derived:
+        """Return GDP per inhabitant in PPS, % of EU27 (the EU default where a region has none)."""
+        row = self._row(self._refs["gdp_pps"])
+        return self._derived(float(row.value), row.unit, f"row {row.row_id}", (row.row_id,))
+
+    def n_digital_smes(self, enterprises: Derived) -> Derived:
+        """Return the digital tech SME count (module docstring, n_digital_smes)."""
+        unit = "digital tech SMEs (NACE J units)"
+        if "nace_j_count" in self._refs:
+            base = self.count(self._refs["nace_j_count"], unit)
+            rule = f"NACE J units, all counted as SMEs: {base.rule}"
+            return self._derived(base.value, unit, rule, base.inputs)
+        j, e = (self._row(i) for i in self._refs["nace_j_share"])
+        value = enterprises.value * j.count() / e.count()
+        rule = f"enterprises x NACE J units per enterprise ({j.row_id} / {e.row_id})"
+        inputs = (*enterprises.inputs, j.row_id, e.row_id)
+        if "ict_specialists" in self._refs:
+            country, eu = (self._row(i) for i in self._refs["ict_specialists"])
+            value *= country.fraction() / eu.fraction()
+            rule += f" x ICT-specialist share vs EU ({country.row_id} / {eu.row_id})"
+            inputs += (country.row_id, eu.row_id)
+        else:
+            rule += " x 1 (no ICT-specialist share for the country: EU average assumed)"
+        rule += f"; enterprises = {enterprises.rule}"
+        return self._derived(value, unit, rule, inputs)
+
+    def n_smart_firms(self, enterprises: Derived, n_sectors: int) -> Derived:
+        """Return the smart-sector firm count (module docstring, n_smart_firms)."""
+        unit = "firms in smart sectors"
+        if "manufacturing_units" in self._refs:
+            one = self.count(self._refs["manufacturing_units"], unit)
+            rule = f"manufacturing units per client sector ({one.rule}) x {n_sectors} sectors"
+            return self._derived(one.value * n_sectors, unit, rule, one.inputs)
+        shares = [self._row(i) for i in self._refs["industry_share"]]
+        share = fmean(r.fraction() for r in shares)
+        ids = [r.row_id for r in shares]
+        what = ids[0] if len(ids) == 1 else f"mean of {', '.join(ids)}"
+        rule = f"enterprises x industry share ({what}) x {n_sectors} client sectors"
+        rule += f"; enterprises = {enterprises.rule}"
+        return self._derived(
+            enterprises.value * share * n_sectors, unit, rule, (*enterprises.inputs, *ids)
+        )
+
+    def rate(self, key: str, enterprises: Derived) -> Derived:
+        """Return the yearly birth (key 'birth') or death (key 'death') rate as a fraction."""
+        spec = self._refs[key]
+        unit = "fraction per year"
+        if "rate" in spec:
+            return self.share_of(spec["rate"], unit)
+        if "count" in spec:
+            events = self.count(spec["count"], "enterprises per year")
+            rule = f"events / enterprises; events = {events.rule}; enterprises = {enterprises.rule}"
+            value = events.value / enterprises.value
+            return self._derived(value, unit, rule, (*events.inputs, *enterprises.inputs))
+        turb, net = self._row(spec["turbulence"]), self._row(spec["net_growth"])
+        sign = 1.0 if key == "birth" else -1.0
+        value = (turb.fraction() + sign * net.fraction()) / 2
+        op = "+" if sign > 0 else "-"
+        rule = f"(turbulence {op} net growth) / 2: ({turb.row_id} {op} {net.row_id}) / 2"
+        return self._derived(value, unit, rule, (turb.row_id, net.row_id))
+
+
+def _region(entry: dict[str, Any], defaults: dict[str, Any], rows: dict[str, _Row]) -> RegionSpec:
+    """Build one RegionSpec from its regions.toml entry."""
+    code = entry["code"]
+    keys = [s["key"] for s in entry["sectors"]]
+    unknown = [k for k in keys if k not in SECTORS]
+    if unknown or len(set(keys)) != len(keys):
+        raise ValueError(f"region {code}: sector keys {keys} must be unique keys of {SECTORS}")
+    weights = [float(s["weight"]) for s in entry["sectors"]]
+    if min(weights) <= 0:
+        raise ValueError(f"region {code}: sector weights must be positive")
+    d = _Deriver(code, {**defaults, **entry["rows"]}, rows)
+    enterprises = d.enterprises()
+    return RegionSpec(
+        code=code,
+        name=entry["name"],
+        partner=entry["partner"],
+        country=entry["country"],
+        nuts_level=entry.get("nuts_level"),
+        territory=entry["territory"],
+        policy_instrument=entry["policy_instrument"],
+        sectors=tuple(keys),
+        sector_weights=tuple(w / sum(weights) for w in weights),
+        population=d.population,
+        enterprises=enterprises,
+        n_digital_smes=d.n_digital_smes(enterprises),
+        n_smart_firms=d.n_smart_firms(enterprises, len(keys)),
+        dii_basic_share_2021=d.dii(),
+        birth_rate=d.rate("birth", enterprises),
+        death_rate=d.rate("death", enterprises),
+        gdp_pps_2018=d.gdp_pps(),
+    )
+
+
+def _default_dir() -> Path:
+    """Return the calibration folder: $DEVISE_CALIBRATION_DIR or <repo>/calibration."""
+    env = os.environ.get(CALIBRATION_DIR_ENV)
+    return Path(env) if env else Path(__file__).resolve().parents[1] / "calibration"
+
+
+@functools.lru_cache(maxsize=8)
+def _load(calibration_dir: Path) -> tuple[RegionSpec, ...]:
+    """Load and derive every region of one calibration folder (cached per folder)."""
+    with (calibration_dir / "regions.toml").open("rb") as f:
+        registry = tomllib.load(f)
+    rows = _read_rows(calibration_dir / "data")
+    specs = tuple(_region(e, registry["defaults"], rows) for e in registry["regions"])
+    codes = [s.code for s in specs]
+    if len(set(codes)) != len(codes):
+        raise ValueError(f"duplicate region codes in {calibration_dir / 'regions.toml'}: {codes}")
+    return specs
+
+
+def load_registry(calibration_dir: Path | None = None) -> dict[str, RegionSpec]:
+    """Return the region models by code, in partner order.
+
+    Args:
+        calibration_dir: Folder holding regions.toml and data/; defaults to
+            $DEVISE_CALIBRATION_DIR, else the repository's calibration/ folder.
+
+    Returns:
+        A new dict {code: RegionSpec} (the parsed registry is cached per folder).
+    """
+    folder = Path(calibration_dir) if calibration_dir is not None else _default_dir()
+    return {spec.code: spec for spec in _load(folder.resolve())}
+
+
+def region_codes() -> tuple[str, ...]:
+    """Return the region codes in partner order."""
+    return tuple(load_registry())
+
+
+def get_region(code: str) -> RegionSpec:
+    """Return one region model by code.
+
+    Raises:
+        KeyError: If there is no such code; the message suggests the closest codes.
+    """
+    registry = load_registry()
+    if code in registry:
+        return registry[code]
+    near = difflib.get_close_matches(code.upper(), registry, n=3, cutoff=0.5)
+    hint = f" did you mean {' or '.join(repr(c) for c in near)}?" if near else ""
+    raise KeyError(f"unknown region {code!r};{hint} known: {', '.join(registry)}")
+
+
+def registry_table() -> list[dict[str, Any]]:
+    """Return one flat dict per region for printing (`devise regions`).
+
+    The ``proxies`` entry lists the figures in which another geography stands in.
+    """
+    table = []
+    for r in load_registry().values():
+        figures = {
+            "n_digital_smes": r.n_digital_smes,
+            "n_smart_firms": r.n_smart_firms,
+            "dii_basic_share_2021": r.dii_basic_share_2021,
+            "birth_rate": r.birth_rate,
+            "death_rate": r.death_rate,
+            "population": r.population,
+        }
+        table.append(
+            {
+                "code": r.code,
+                "name": r.name,
+                "country": r.country,
+                "sectors": ", ".join(r.sectors),
+                "n_digital_smes": round(r.n_digital_smes.value),
+                "n_smart_firms": round(r.n_smart_firms.value),
+                "dii_basic_share_2021": r.dii_basic_share_2021.value,
+                "birth_rate": r.birth_rate.value,
+                "death_rate": r.death_rate.value,
+                "population": round(r.population.value),
+                "proxies": ", ".join(k for k, v in figures.items() if v.proxy),
+            }
+        )
+    return table

@@ -1,0 +1,161 @@
+"""Agent state as arrays: one growable table per population, one array per attribute.
+
+A row is an agent (or a project); its index never changes for the life of the run, so
+it serves as the agent's key for random draws and as the index behind a Mesa view.
+Dead agents keep their row with ``alive = False``: counts are conserved and a row is
+never reused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .taxonomy import N_DOMAINS, N_SECTORS
+
+N_TIES = 4
+"""Known-provider slots per smart firm (network ties)."""
+
+NO_QUARTER = -(10**6)
+"""Quarter value meaning "never" (no success yet, no voucher...)."""
+
+
+@dataclass(frozen=True)
+class Column:
+    """Declaration of one attribute: dtype, per-row shape and fill value for new rows."""
+
+    dtype: str
+    shape: tuple[int, ...] = ()
+    fill: float = 0
+
+
+SME_COLUMNS: dict[str, Column] = {
+    "alive": Column("bool"),
+    "employees": Column("f8", fill=1.0),
+    "birth_q": Column("i4"),
+    "death_q": Column("i4", fill=NO_QUARTER),
+    "capability": Column("f4", (N_DOMAINS,)),
+    "experience": Column("f4", (N_SECTORS,)),
+    "reputation": Column("f4", fill=0.5),
+    "cash": Column("f8"),
+    "neg_cash_quarters": Column("i4"),
+    "busy": Column("i4"),
+    "orientation": Column("f4"),
+    "last_success_q": Column("i4", fill=NO_QUARTER),
+    "successes": Column("i4"),
+}
+"""Digital tech SMEs (providers)."""
+
+FIRM_COLUMNS: dict[str, Column] = {
+    "alive": Column("bool"),
+    "sector": Column("i4"),
+    "employees": Column("f8", fill=1.0),
+    "birth_q": Column("i4"),
+    "death_q": Column("i4", fill=NO_QUARTER),
+    "maturity": Column("f4"),
+    "absorptive": Column("f4"),
+    "awareness": Column("f4"),
+    "productivity": Column("f4"),
+    "in_project": Column("bool"),
+    "demand_domain": Column("i4", fill=-1),
+    "ties": Column("i4", (N_TIES,), fill=-1),
+    "voucher_until": Column("i4", fill=NO_QUARTER),
+    "voucher_value": Column("f8"),
+    "voucher_rate": Column("f4"),
+    "voucher_instrument": Column("i4", fill=-1),
+    "voucher_redeems": Column("bool"),
+    "breadth_extra": Column("i4"),
+    "breadth_until": Column("i4", fill=NO_QUARTER),
+}
+"""Smart-sector firms (clients). Ties hold provider keys (see :func:`provider_key`)."""
+
+PROJECT_COLUMNS: dict[str, Column] = {
+    "client_region": Column("i4"),
+    "client": Column("i4"),
+    "provider": Column("i4"),
+    "domain": Column("i4"),
+    "sector": Column("i4"),
+    "client_absorptive": Column("f4"),
+    "value": Column("f8"),
+    "subsidy": Column("f8"),
+    "instrument": Column("i4", fill=-1),
+    "start_q": Column("i4"),
+    "end_q": Column("i4"),
+}
+"""Running projects, held by the provider's region; finished rows are dropped."""
+
+_REGION_SHIFT = 24
+
+
+def provider_key(region_index: int, sme: int) -> int:
+    """Encode a provider as one int32: region index in the high bits, row below."""
+    return (region_index << _REGION_SHIFT) | sme
+
+
+def split_provider_key(key: int) -> tuple[int, int]:
+    """Inverse of :func:`provider_key`."""
+    return key >> _REGION_SHIFT, key & ((1 << _REGION_SHIFT) - 1)
+
+
+class Table:
+    """A set of equally long arrays with spare capacity, grown by doubling.
+
+    Attribute access returns the used part of a column (a view), e.g. ``t.alive``.
+    Columns are declared once as a ``{name: Column}`` mapping.
+    """
+
+    def __init__(self, columns: dict[str, Column], capacity: int = 16) -> None:
+        self._columns = columns
+        self._data = {name: _new(col, max(capacity, 1)) for name, col in columns.items()}
+        self.n = 0
+
+    @property
+    def capacity(self) -> int:
+        """Rows allocated."""
+        return next(iter(self._data.values())).shape[0]
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        data = self.__dict__.get("_data")
+        if data is None or name not in data:
+            raise AttributeError(name)
+        return data[name][: self.n]
+
+    def full(self, name: str) -> np.ndarray:
+        """The whole allocated column (kernels that append write past ``n``)."""
+        return self._data[name]
+
+    def reserve(self, extra: int) -> None:
+        """Make room for ``extra`` more rows without reallocating during a kernel."""
+        need = self.n + extra
+        if need <= self.capacity:
+            return
+        new_cap = max(need, 2 * self.capacity)
+        for name, col in self._columns.items():
+            grown = _new(col, new_cap)
+            grown[: self.n] = self._data[name][: self.n]
+            self._data[name] = grown
+
+    def append(self, count: int) -> np.ndarray:
+        """Add ``count`` rows filled with their defaults; return their indices."""
+        self.reserve(count)
+        start = self.n
+        self.n += count
+        return np.arange(start, self.n)
+
+    def keep(self, mask: np.ndarray) -> None:
+        """Drop the used rows where ``mask`` is False, keeping the order of the rest."""
+        kept = int(mask.sum())
+        for name, col in self._columns.items():
+            arr = self._data[name]
+            arr[:kept] = arr[: self.n][mask]
+            arr[kept : self.n] = col.fill
+        self.n = kept
+
+    def nbytes(self) -> int:
+        """Bytes allocated by all columns."""
+        return sum(a.nbytes for a in self._data.values())
+
+
+def _new(col: Column, rows: int) -> np.ndarray:
+    return np.full((rows, *col.shape), col.fill, dtype=col.dtype)
