@@ -8,10 +8,11 @@ calibration step fits them (see docs/model.md).
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Mapping
+
+from .errors import did_you_mean
 
 
 @dataclass(frozen=True)
@@ -254,15 +255,10 @@ def resolve_params(overrides: Mapping[str, float] | None = None) -> dict[str, fl
     values = {name: p.default for name, p in MODEL_PARAMS.items()}
     for name, value in (overrides or {}).items():
         if name not in MODEL_PARAMS:
-            raise KeyError(f"unknown model parameter {name!r}{suggest(name, MODEL_PARAMS)}")
+            raise KeyError(f"unknown model parameter {name!r} ({did_you_mean(name, MODEL_PARAMS)})")
         problem = MODEL_PARAMS[name].check(value)
         if problem:
             raise ValueError(f"model parameter {name!r} must be {problem}, found {value!r}")
         values[name] = float(value)
     return values
 
-
-def suggest(word: str, choices) -> str:
-    """Return ``" (did you mean 'x'?)"`` for the closest of ``choices``, or ``""``."""
-    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""

@@ -50,6 +50,19 @@ SERIES = (
 )
 """Indicators recorded every quarter (counts in full-population units)."""
 
+MODEL_REPORTERS = {
+    "quarter": lambda m: m.calendar.label(m.quarter),
+    "enabling": lambda m: m.series["enabling"][m.quarter],
+    "growth_vs_2018Q4": lambda m: m.growth(),
+    "dii_basic_share": lambda m: m.series["dii_basic_share"][m.quarter],
+    "smes_alive": lambda m: m.series["smes_alive"][m.quarter],
+    "firms_alive": lambda m: m.series["firms_alive"][m.quarter],
+}
+"""What a region model's DataCollector records each quarter (used by ``mesa.batch_run``)."""
+
+BASELINE_YEAR = 2018
+"""The DEVISE baseline is the indicator at the fourth quarter of this year."""
+
 ENABLING_WINDOW = 4
 """Quarters in which a success makes a digital SME count as enabling."""
 
@@ -169,6 +182,8 @@ class RegionModel(mesa.Model):
         self._sme_views = ViewRegistry(self, DigitalSME)
         self._firm_views = ViewRegistry(self, SmartFirm)
         self.observe()
+        self.datacollector = mesa.DataCollector(model_reporters=MODEL_REPORTERS)
+        self.datacollector.collect(self)
 
     # --- set-up ---------------------------------------------------------------
     def _populate(self) -> None:
@@ -244,6 +259,7 @@ class RegionModel(mesa.Model):
         from .schedule import run_quarter
 
         run_quarter([self], self.quarter + 1, exchange=None)
+        self.datacollector.collect(self)
 
     def run(self) -> RegionModel:
         """Simulate to the end of the horizon; return self."""
@@ -291,7 +307,6 @@ class RegionModel(mesa.Model):
         for instrument in self.instruments:
             instrument.after_matching(self.quarter, new_rows)
         self._record("projects_started", made)
-        self._record("public_spend", float(pr.subsidy[new_rows].sum()))
         rows = out_cross[:n_cross]
         return Requests(np.full(n_cross, self.region_index, dtype=np.int32),
                         rows.astype(np.int32), f.demand_domain[rows].astype(np.int32),
@@ -405,6 +420,7 @@ class RegionModel(mesa.Model):
         self._record("firms_alive", n_firms)
         self.series["dii_basic_share"][q] = n_basic / n_sme if n_sme else 0.0
         self.series["mean_productivity"][q] = mean_prod
+        self.series["public_spend"][q] = sum(i.accounts["spend"][q] for i in self.instruments)
 
     # --- helpers ----------------------------------------------------------------
     def _project_columns(self) -> tuple[np.ndarray, ...]:
@@ -420,6 +436,12 @@ class RegionModel(mesa.Model):
     def indicator(self, year: int) -> float:
         """Enabling SMEs at the fourth quarter of ``year`` (full-population units)."""
         return float(self.series["enabling"][self.calendar.index(year, 4)])
+
+    def growth(self) -> float:
+        """Growth of enabling SMEs now against 2018Q4 (NaN before 2018Q4 or if it was 0)."""
+        base_q = self.calendar.index(BASELINE_YEAR, 4)
+        base = self.series["enabling"][base_q] if 0 <= base_q <= self.quarter else 0.0
+        return self.series["enabling"][self.quarter] / base - 1.0 if base > 0 else float("nan")
 
     def memory_bytes(self) -> int:
         """Bytes held by the state arrays."""

@@ -59,6 +59,7 @@ class Derived:
         rule: Human-readable derivation, naming the rows it used.
         inputs: Row ids (calibration/data/*.csv) of the sourced rows used.
         proxy: True where a national or other-geography figure stands in.
+
     """
 
     value: float
@@ -91,6 +92,7 @@ class RegionSpec:
         death_rate: Yearly enterprise death rate (fraction).
         gdp_pps_2018: GDP per inhabitant in PPS, % of EU27 average.
         provisional: True until the calibration step has fitted the figures.
+
     """
 
     code: str
@@ -170,7 +172,8 @@ class _Deriver:
         except KeyError:
             near = difflib.get_close_matches(row_id, self._rows, n=1)
             hint = f"; did you mean {near[0]!r}?" if near else ""
-            raise KeyError(f"region {self._code}: no row {row_id!r} in calibration/data{hint}")
+            msg = f"region {self._code}: no row {row_id!r} in calibration/data{hint}"
+            raise KeyError(msg) from None
 
     def _derived(self, value: float, unit: str, rule: str, inputs: tuple[str, ...]) -> Derived:
         """Build a Derived, flagged proxy when any input row is for another geography."""
@@ -325,6 +328,7 @@ def load_registry(calibration_dir: Path | None = None) -> dict[str, RegionSpec]:
 
     Returns:
         A new dict {code: RegionSpec} (the parsed registry is cached per folder).
+
     """
     folder = Path(calibration_dir) if calibration_dir is not None else _default_dir()
     return {spec.code: spec for spec in _load(folder.resolve())}
@@ -340,6 +344,7 @@ def get_region(code: str) -> RegionSpec:
 
     Raises:
         KeyError: If there is no such code; the message suggests the closest codes.
+
     """
     registry = load_registry()
     if code in registry:
@@ -352,7 +357,8 @@ def get_region(code: str) -> RegionSpec:
 def registry_table() -> list[dict[str, Any]]:
     """Return one flat dict per region for printing (`devise regions`).
 
-    The ``proxies`` entry lists the figures in which another geography stands in.
+    Counts are rounded to whole firms or persons and shares to 4 decimals; the ``proxies``
+    entry lists the figures in which another geography stands in.
     """
     table = []
     for r in load_registry().values():
@@ -372,9 +378,9 @@ def registry_table() -> list[dict[str, Any]]:
                 "sectors": ", ".join(r.sectors),
                 "n_digital_smes": round(r.n_digital_smes.value),
                 "n_smart_firms": round(r.n_smart_firms.value),
-                "dii_basic_share_2021": r.dii_basic_share_2021.value,
-                "birth_rate": r.birth_rate.value,
-                "death_rate": r.death_rate.value,
+                "dii_basic_share_2021": round(r.dii_basic_share_2021.value, 4),
+                "birth_rate": round(r.birth_rate.value, 4),
+                "death_rate": round(r.death_rate.value, 4),
                 "population": round(r.population.value),
                 "proxies": ", ".join(k for k, v in figures.items() if v.proxy),
             }

@@ -1,0 +1,163 @@
+"""The ``devise`` command: ``devise run SCENARIO.toml`` and ``devise regions``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from . import __version__
+from .errors import InputError
+
+console = Console(stderr=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns the exit code (2 for bad input, 130 if interrupted)."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.handler(args)
+    except InputError as exc:
+        console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        return 2
+    except KeyboardInterrupt:
+        console.print("interrupted: finished replicates are kept; run the same command to resume")
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="devise", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"devise {__version__}")
+    sub = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    run = sub.add_parser("run", help="run a scenario file and write its outputs")
+    run.add_argument("scenario", type=Path, help="scenario TOML file")
+    run.add_argument("--replicates", type=_positive_int, help="override scenario.replicates")
+    run.add_argument("--seed", type=_seed, help="override scenario.seed")
+    run.add_argument("--scale", type=_scale, help="override scenario.scale (0 < x <= 1)")
+    run.add_argument("--out", type=Path, help="output folder (default runs/<scenario name>)")
+    run.add_argument("--workers", type=_positive_int, default=os.cpu_count() or 1,
+                     help="parallel processes for replicates (default: all cores)")
+    run.set_defaults(handler=_run)
+
+    regions = sub.add_parser("regions", help="list the ten partner region models")
+    regions.set_defaults(handler=_regions)
+    return parser
+
+
+def _run(args: argparse.Namespace) -> int:
+    from .outputs import write_run
+    from .runner import add_growth, run_replicates, summarise
+    from .scenario import load_scenario
+
+    scenario = load_scenario(args.scenario).with_overrides(
+        replicates=args.replicates, seed=args.seed, scale=args.scale)
+    out = args.out or Path("runs") / scenario.name
+    console.print(f"[bold]{scenario.name}[/]: {len(scenario.regions)} regions, "
+                  f"{scenario.replicates} replicates, scale {scenario.scale:g}, "
+                  f"seed {scenario.seed}, {args.workers} worker(s)")
+    t0 = time.perf_counter()
+    with _progress() as bar:
+        task = bar.add_task("replicates", total=scenario.replicates)
+        ts = run_replicates(scenario, workers=args.workers, checkpoint_dir=out / ".replicates",
+                            on_done=lambda r: bar.advance(task))
+    wall = time.perf_counter() - t0
+    ts = add_growth(ts)
+    summary = summarise(ts)
+    write_run(out, scenario, ts, summary, {"wall_time_s": round(wall, 2),
+                                           "workers": args.workers})
+    _print_summary(summary)
+    console.print(f"wrote {out}/summary.csv, timeseries.parquet, manifest.json, kpi.png "
+                  f"in {wall:.1f} s")
+    return 0
+
+
+def _print_summary(summary) -> None:
+    table = Table(title="Enabling digital SMEs against the DEVISE target (+15% on 2018Q4)")
+    for col in ("region", "2018Q4", "2021Q4", "growth 2021", "P(target) 2021", "2022Q4",
+                "growth 2022", "P(target) 2022"):
+        table.add_column(col, justify="left" if col == "region" else "right")
+    for row in summary.itertuples():
+        table.add_row(
+            row.region, f"{row.baseline_enabling:,.0f}", f"{row.enabling_2021:,.0f}",
+            f"{row.growth_2021:+.1%}", f"{row.p_target_2021:.2f}", f"{row.enabling_2022:,.0f}",
+            f"{row.growth_2022:+.1%}", f"{row.p_target_2022:.2f}",
+        )
+    Console().print(table)
+
+
+_REGION_COLUMNS = {
+    "code": "code", "name": "name", "country": "country", "n_digital_smes": "digital SMEs",
+    "n_smart_firms": "smart firms", "dii_basic_share_2021": "DII basic 2021",
+    "birth_rate": "births/yr", "death_rate": "deaths/yr",
+}
+
+
+def _regions(args: argparse.Namespace) -> int:
+    from .regions import registry_table
+
+    rows = registry_table()
+    table = Table(title="DEVISE partner region models (full-scale counts; provisional)")
+    for title in _REGION_COLUMNS.values():
+        table.add_column(title, justify="left" if title in ("code", "name") else "right")
+    for row in rows:
+        table.add_row(*(_fmt(row[key]) for key in _REGION_COLUMNS))
+    out = Console()
+    out.print(table)
+    for row in rows:
+        out.print(f"{row['code']}: sectors {row['sectors']}; proxies: {row['proxies'] or 'none'}",
+                  highlight=False)
+    out.print("Sources and derivations: calibration/regions.toml, calibration/data/")
+    return 0
+
+
+def _fmt(value) -> str:
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeRemainingColumn(), console=console, transient=False)
+
+
+def _positive_int(text: str) -> int:
+    value = _parse(text, int, "a whole number >= 1")
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, found {text!r}")
+    return value
+
+
+def _seed(text: str) -> int:
+    value = _parse(text, int, "a whole number >= 0")
+    if not 0 <= value < 2**63:
+        raise argparse.ArgumentTypeError(f"expected a whole number in [0, 2**63), found {text!r}")
+    return value
+
+
+def _scale(text: str) -> float:
+    value = _parse(text, float, "a number in (0, 1]")
+    if not 0.0 < value <= 1.0:
+        raise argparse.ArgumentTypeError(f"expected a number in (0, 1], found {text!r}")
+    return value
+
+
+def _parse(text: str, kind: type, expected: str):
+    try:
+        return kind(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected {expected}, found {text!r}") from None
+
+
+if __name__ == "__main__":
+    sys.exit(main())

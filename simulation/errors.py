@@ -1,0 +1,42 @@
+"""The one error type for bad input: it names the file, the key, what was expected."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+class InputError(Exception):
+    """Bad input in a file a researcher wrote (scenario, sweep...).
+
+    The CLI prints ``str(error)`` and exits with code 2, without a traceback.
+
+    Attributes:
+        file: The file at fault.
+        key: Dotted key path inside it (``instruments[1].budget_per_year``), or "".
+        expected: What would have been accepted.
+        found: What was there (already formatted), or "".
+        hint: A suggestion, such as a close match for a misspelled name.
+    """
+
+    def __init__(self, file: str, key: str, expected: str, found: str = "", hint: str = ""):
+        self.file, self.key, self.expected, self.found, self.hint = file, key, expected, found, hint
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = f"{self.file}: {self.key}" if self.key else self.file
+        text = f"{where}: expected {self.expected}"
+        if self.found:
+            text += f", found {self.found}"
+        if self.hint:
+            text += f" ({self.hint})"
+        return text
+
+
+def did_you_mean(word: object, choices: Iterable[str]) -> str:
+    """``"did you mean 'x'?"`` for the closest choice, else a list of the valid ones."""
+    choices = list(choices)
+    close = difflib.get_close_matches(str(word), choices, n=1, cutoff=0.6)
+    if close:
+        return f"did you mean {close[0]!r}?"
+    return "valid: " + ", ".join(choices)

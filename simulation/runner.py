@@ -1,0 +1,159 @@
+"""The model as a function: a scenario and a replicate in, tidy results out.
+
+``simulate(scenario, replicate)`` is what the CLI, tests, notebooks and later sweeps
+call. ``run_replicates`` runs many, in parallel processes when there are several
+workers, keeps each finished replicate on disk (so an interrupted run resumes without
+recomputing), and reports progress through a callback.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import __version__
+from .ecosystem import Ecosystem
+from .region import BASELINE_YEAR, SERIES
+from .scenario import Scenario
+
+TARGET_GROWTH = 0.15
+"""The DEVISE target: +15% enabling SMEs against 2018Q4."""
+
+
+def simulate(scenario: Scenario, replicate: int) -> pd.DataFrame:
+    """Run one replicate of a scenario; return its time series (one row per region and quarter).
+
+    Columns: region, replicate, quarter (label), year, q (index from the burn-in start),
+    burn_in (bool), every indicator of :data:`simulation.region.SERIES` (counts in
+    full-population units) and ``public_spend`` summed over the region's instruments.
+    """
+    eco = Ecosystem(
+        regions=scenario.regions, scale=scenario.scale, seed=scenario.seed, replicate=replicate,
+        start_year=scenario.start_year, end_year=scenario.end_year,
+        burn_in_years=scenario.burn_in_years, params=scenario.model,
+        instruments=scenario.instruments,
+    ).run()
+    cal = eco.calendar
+    q = np.arange(cal.n_quarters)
+    frames = []
+    for code, region in eco.regions.items():
+        frame = pd.DataFrame({name: region.series[name] for name in SERIES})
+        frame.insert(0, "region", code)
+        frame.insert(1, "replicate", replicate)
+        frame.insert(2, "quarter", [cal.label(i) for i in q])
+        frame.insert(3, "year", [cal.year_of(i) for i in q])
+        frame.insert(4, "q", q)
+        frame.insert(5, "burn_in", q < cal.first_reported)
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
+
+
+def run_replicates(
+    scenario: Scenario,
+    workers: int = 1,
+    checkpoint_dir: Path | None = None,
+    on_done: Callable[[int], None] | None = None,
+) -> pd.DataFrame:
+    """Run every replicate of ``scenario``; return their time series stacked.
+
+    Args:
+        scenario: The validated scenario.
+        workers: Processes to use (1 runs in this process).
+        checkpoint_dir: Where finished replicates are kept; those already there (for the
+            same scenario content, seed, scale and code version) are loaded, not rerun.
+        on_done: Called with the replicate number as each one finishes.
+    """
+    todo, done = [], {}
+    for r in range(scenario.replicates):
+        path = _checkpoint(checkpoint_dir, scenario, r)
+        if path is not None and path.exists():
+            done[r] = pd.read_parquet(path)
+            if on_done:
+                on_done(r)
+        else:
+            todo.append(r)
+
+    def finish(r: int, frame: pd.DataFrame) -> None:
+        path = _checkpoint(checkpoint_dir, scenario, r)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp")
+            frame.to_parquet(tmp, index=False)
+            os.replace(tmp, path)
+        done[r] = frame
+        if on_done:
+            on_done(r)
+
+    if workers <= 1 or len(todo) <= 1:
+        for r in todo:
+            finish(r, simulate(scenario, r))
+    else:
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=context) as pool:
+            futures = {pool.submit(simulate, scenario, r): r for r in todo}
+            for future in as_completed(futures):
+                finish(futures[future], future.result())
+    return pd.concat([done[r] for r in sorted(done)], ignore_index=True)
+
+
+def _checkpoint(folder: Path | None, scenario: Scenario, replicate: int) -> Path | None:
+    if folder is None:
+        return None
+    key = hashlib.sha256(
+        repr((scenario.sha256 or repr(scenario), scenario.seed, scenario.scale,
+              scenario.regions, __version__)).encode()
+    ).hexdigest()[:16]
+    return Path(folder) / f"{key}-r{replicate:05d}.parquet"
+
+
+def add_growth(ts: pd.DataFrame) -> pd.DataFrame:
+    """Add ``growth``: enabling SMEs against the same region and replicate at 2018Q4."""
+    base = ts[ts["quarter"] == f"{BASELINE_YEAR}Q4"].set_index(["region", "replicate"])["enabling"]
+    keyed = ts.set_index(["region", "replicate"]).index
+    ts = ts.copy()
+    ts["growth"] = ts["enabling"].to_numpy() / base.reindex(keyed).to_numpy() - 1.0
+    return ts
+
+
+def summarise(ts: pd.DataFrame, years: tuple[int, ...] = (2021, 2022)) -> pd.DataFrame:
+    """One row per region, plus ``ALL`` (the regions summed in each replicate).
+
+    Columns: region, baseline_enabling (mean at 2018Q4), then for each year Y:
+    enabling_Y (mean at YQ4), growth_Y (mean over replicates), growth_Y_p05/p95 (5-95%
+    band), p_target_Y (share of replicates with growth >= 15%), and replicates.
+    """
+    q4 = ts[ts["quarter"].str.endswith("Q4")]
+    total = q4.groupby(["replicate", "quarter"], as_index=False)["enabling"].sum()
+    total.insert(0, "region", "ALL")
+    both = pd.concat([q4[["region", "replicate", "quarter", "enabling"]], total])
+    wide = both.pivot_table(index=["region", "replicate"], columns="quarter", values="enabling")
+    base = wide[f"{BASELINE_YEAR}Q4"]
+    rows = []
+    order = list(dict.fromkeys(ts["region"])) + ["ALL"]
+    for region in order:
+        b = base.xs(region, level="region")
+        row = {"region": region, "baseline_enabling": b.mean()}
+        for year in years:
+            label = f"{year}Q4"
+            if label not in wide:
+                continue
+            e = wide[label].xs(region, level="region")
+            g = e / b - 1.0
+            row |= {
+                f"enabling_{year}": e.mean(),
+                f"growth_{year}": g.mean(),
+                f"growth_{year}_p05": g.quantile(0.05),
+                f"growth_{year}_p95": g.quantile(0.95),
+                f"p_target_{year}": float((g >= TARGET_GROWTH).mean()),
+            }
+        row["replicates"] = len(b)
+        rows.append(row)
+    return pd.DataFrame(rows)
