@@ -1,0 +1,113 @@
+"""End-to-end CLI runs at small scale, and bad input handled without a traceback."""
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from simulation.cli import main
+
+SMALL = """
+[scenario]
+name = "small"
+regions = ["IE04", "ES13", "BG33"]
+start_year = 2018
+end_year = 2022
+burn_in_years = 2
+replicates = 3
+seed = 7
+scale = 0.03
+
+[[instruments]]
+type = "innovation_voucher"
+regions = ["IE04"]
+start = "2019Q1"
+end = "2021Q4"
+budget_per_year = 300000
+
+[[instruments]]
+type = "matchmaking"
+regions = ["ES13"]
+start = "2019Q1"
+budget_per_year = 100000
+"""
+
+
+@pytest.fixture
+def scenario(tmp_path):
+    path = tmp_path / "small.toml"
+    path.write_text(SMALL)
+    return path
+
+
+def test_run_writes_the_four_outputs(scenario, tmp_path):
+    out = tmp_path / "out"
+    assert main(["run", str(scenario), "--out", str(out), "--workers", "1"]) == 0
+    summary = pd.read_csv(out / "summary.csv")
+    for col in ("region", "baseline_enabling", "enabling_2021", "growth_2021", "p_target_2021",
+                "enabling_2022", "growth_2022", "p_target_2022"):
+        assert col in summary
+    assert list(summary["region"]) == ["IE04", "ES13", "BG33", "ALL"]
+    assert summary["p_target_2021"].between(0, 1).all()
+    ts = pd.read_parquet(out / "timeseries.parquet")
+    assert set(ts["replicate"]) == {0, 1, 2}
+    assert len(ts) == 3 * 3 * 4 * 7  # regions x replicates x quarters (2016..2022)
+    row = summary.set_index("region").loc["IE04"]
+    base = ts[(ts.region == "IE04") & (ts.quarter == "2018Q4")]["enabling"]
+    assert row["baseline_enabling"] == pytest.approx(base.mean())
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["seed"] == 7 and manifest["scale"] == 0.03 and len(manifest["scenario"]["sha256"]) == 64
+    assert (out / "kpi.png").stat().st_size > 10_000
+    # the vouchers spent money in IE04 only, within budget (full-population euros)
+    spend = ts.groupby(["region", "replicate", "year"])["public_spend"].sum()
+    assert spend.loc["IE04"].max() <= 300000 + 1e-6
+    assert spend.loc["IE04"].sum() > 0
+    assert spend.loc["BG33"].sum() == 0
+
+
+def test_rerun_resumes_from_kept_replicates(scenario, tmp_path):
+    out = tmp_path / "out"
+    assert main(["run", str(scenario), "--out", str(out), "--workers", "1"]) == 0
+    first = pd.read_parquet(out / "timeseries.parquet")
+    kept = sorted((out / ".replicates").glob("*.parquet"))
+    assert len(kept) == 3
+    kept[0].unlink()  # as if interrupted before the first replicate was kept
+    stamps = {p: p.stat().st_mtime_ns for p in kept[1:]}
+    assert main(["run", str(scenario), "--out", str(out), "--workers", "1"]) == 0
+    assert all(p.stat().st_mtime_ns == t for p, t in stamps.items())  # not recomputed
+    pd.testing.assert_frame_equal(first, pd.read_parquet(out / "timeseries.parquet"))
+
+
+def test_parallel_workers_give_the_same_result(scenario, tmp_path):
+    assert main(["run", str(scenario), "--out", str(tmp_path / "a"), "--workers", "1",
+                 "--replicates", "2"]) == 0
+    assert main(["run", str(scenario), "--out", str(tmp_path / "b"), "--workers", "2",
+                 "--replicates", "2"]) == 0
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "a" / "timeseries.parquet"),
+                                  pd.read_parquet(tmp_path / "b" / "timeseries.parquet"))
+
+
+def test_bad_scenario_exits_2_without_traceback_or_output(scenario, tmp_path):
+    scenario.write_text(SMALL.replace("budget_per_year = 300000", "budget_per_year = -1"))
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-m", "simulation.cli", "run", str(scenario),
+                           "--out", str(out)], capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert "instruments[0].budget_per_year" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not out.exists()
+
+
+def test_bad_option_exits_2(scenario):
+    proc = subprocess.run([sys.executable, "-m", "simulation.cli", "run", str(scenario),
+                           "--scale", "3"], capture_output=True, text=True)
+    assert proc.returncode == 2 and "(0, 1]" in proc.stderr
+
+
+def test_regions_lists_ten(capsys):
+    assert main(["regions"]) == 0
+    out = capsys.readouterr().out
+    for code in ("IE04", "UKN0", "ES13", "ES21", "RO42", "FRG0", "BE2", "FI19", "BG33", "NWCB"):
+        assert code in out
