@@ -1,0 +1,105 @@
+"""Benchmark the numba core: one command, figures written to bench/results/latest.json.
+
+    python bench/run.py            # all configurations
+    python bench/run.py small      # one configuration
+
+For each configuration (bench/configurations.py), in fresh subprocesses so that one
+measurement cannot warm or pollute another:
+- warm: wall time of set-up and of the 2013-2025 run (burn-in included) with a warm JIT
+  cache, median of REPEATS runs, and agent-steps per second of the run (alive agents
+  summed over quarters / run time);
+- cold: the same replicate with an empty numba cache (compilation included), once;
+- memory: peak resident memory of the process above its level after imports, per agent
+  (agents = rows ever allocated to firms), and the state arrays' own bytes per agent.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from configurations import CONFIGURATIONS, REPEATS  # noqa: E402
+
+CHILD = r"""
+import json, resource, sys, time
+from simulation.ecosystem import Ecosystem
+from simulation.scenario import parse_scenario
+s = parse_scenario({"scenario": json.loads(sys.argv[1])})
+rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+t0 = time.perf_counter()
+eco = Ecosystem(regions=s.regions, scale=s.scale, seed=s.seed, start_year=s.start_year,
+                end_year=s.end_year, burn_in_years=s.burn_in_years)
+t1 = time.perf_counter()
+eco.run()
+t2 = time.perf_counter()
+regions = eco.regions.values()
+agent_steps = sum(r.series["smes_alive"].sum() + r.series["firms_alive"].sum() for r in regions) * s.scale
+agents = sum(r.smes.n + r.firms.n for r in regions)
+print(json.dumps({
+    "setup_s": t1 - t0, "run_s": t2 - t1, "agent_steps": agent_steps, "agents": agents,
+    "peak_rss_above_imports_bytes": (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss0) * 1024,
+    "state_bytes": sum(r.memory_bytes() for r in regions),
+    "phases_s": eco.timings,
+}))
+"""
+
+
+def child(config: dict, env: dict | None = None) -> tuple[dict, float]:
+    """Run one replicate in a fresh interpreter; return its report and the process wall time."""
+    t0 = time.perf_counter()
+    out = subprocess.run([sys.executable, "-c", CHILD, json.dumps(config)], check=True,
+                         capture_output=True, text=True, env=env)
+    return json.loads(out.stdout.strip().splitlines()[-1]), time.perf_counter() - t0
+
+
+def measure(name: str, config: dict) -> dict:
+    """All figures for one configuration."""
+    child(config)  # make sure the cache is warm
+    warm = [child(config)[0] for _ in range(REPEATS)]
+    with tempfile.TemporaryDirectory() as cache:
+        cold, cold_wall = child(config, {**os.environ, "NUMBA_CACHE_DIR": cache})
+    run_s = statistics.median(w["run_s"] for w in warm)
+    setup_s = statistics.median(w["setup_s"] for w in warm)
+    agents = warm[0]["agents"]
+    return {
+        "configuration": name,
+        "agents": agents,
+        "agent_steps": warm[0]["agent_steps"],
+        "warm_setup_s": round(setup_s, 3),
+        "warm_run_s": round(run_s, 3),
+        "warm_replicate_s": round(setup_s + run_s, 3),
+        "warm_run_s_all": [round(w["run_s"], 3) for w in warm],
+        "agent_steps_per_s": round(warm[0]["agent_steps"] / run_s),
+        "cold_replicate_s": round(cold["setup_s"] + cold["run_s"], 2),
+        "cold_process_s": round(cold_wall, 2),
+        "peak_memory_per_agent_bytes": round(
+            statistics.median(w["peak_rss_above_imports_bytes"] for w in warm) / agents),
+        "state_bytes_per_agent": round(warm[0]["state_bytes"] / agents),
+        "phases_s": {k: round(v, 3) for k, v in sorted(warm[0]["phases_s"].items())},
+    }
+
+
+def main(names: list[str]) -> None:
+    """Measure the named configurations (all by default) and write the results file."""
+    results = [measure(n, CONFIGURATIONS[n]) for n in (names or CONFIGURATIONS)]
+    report = {"python": sys.version.split()[0], "cpus": os.cpu_count(), "results": results}
+    (HERE / "results" / "latest.json").write_text(json.dumps(report, indent=2) + "\n")
+    print("| configuration | agents | warm replicate (s) | warm run (s) | agent-steps/s | "
+          "cold start (s) | peak memory / agent (B) |")
+    print("|---|---|---|---|---|---|---|")
+    for r in results:
+        print(f"| {r['configuration']} | {r['agents']:,} | {r['warm_replicate_s']} | "
+              f"{r['warm_run_s']} | {r['agent_steps_per_s']:,} | {r['cold_replicate_s']} | "
+              f"{r['peak_memory_per_agent_bytes']} |")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
