@@ -269,9 +269,9 @@ class RegionModel(mesa.Model):
 
     # --- phases of a quarter (order in schedule.run_quarter) -------------------
     def begin_quarter(self, q: int) -> None:
-        """Move the clock and the sector frontier to quarter ``q``."""
+        """Move the clock and the sector frontier (which never passes 1) to quarter ``q``."""
         self.quarter = q
-        self.frontier += self.params["frontier_growth"]
+        np.minimum(self.frontier + self.params["frontier_growth"], 1.0, out=self.frontier)
 
     def act_instruments(self) -> None:
         """Phase 1: policy instruments deliver."""
@@ -295,7 +295,7 @@ class RegionModel(mesa.Model):
         made, n_cross = match_local(
             f.demand_domain, f.sector, f.absorptive, f.in_project, f.ties, f.breadth_extra,
             f.breadth_until, f.voucher_until, f.voucher_value, f.voucher_rate,
-            f.voucher_instrument, s.alive, s.employees, s.orientation, s.busy, s.capability,
+            f.voucher_instrument, f.voucher_redeems, s.alive, s.employees, s.orientation, s.busy, s.capability,
             s.experience, s.reputation, *self._project_columns(), pr.n, self.region_index,
             self.quarter, self.stream, int(p["search_breadth"]), p["reservation"],
             p["w_capability"], p["w_experience"], p["w_reputation"], p["tie_bonus"],

@@ -51,8 +51,13 @@ BROKER_TIE = 22
 
 @njit(cache=True)
 def hash32(x):
-    """Mix a non-negative integer below 2**32 into 32 well-spread bits."""
-    x = x & _M32
+    """Mix the low 32 bits of an integer into 32 well-spread bits.
+
+    ``int(...)`` here and below turns NumPy fixed-width scalars (int32 row indices) into
+    Python ints in the interpreted twin, so masking cannot overflow; under numba it is a
+    plain cast.
+    """
+    x = int(x) & _M32
     x = (((x >> 16) ^ x) * _MUL) & _M32
     x = (((x >> 16) ^ x) * _MUL) & _M32
     return (x >> 16) ^ x
@@ -61,19 +66,20 @@ def hash32(x):
 @njit(cache=True)
 def make_stream(seed, replicate, region):
     """Key prefix for one (seed, replicate, region); seed may use up to 64 bits."""
+    seed = int(seed)
     h = hash32(seed & _M32)
     h = hash32(h ^ ((seed >> 32) & _M32))
-    h = hash32(h ^ (replicate & _M32))
-    return hash32(h ^ (region & _M32))
+    h = hash32(h ^ (int(replicate) & _M32))
+    return hash32(h ^ (int(region) & _M32))
 
 
 @njit(cache=True)
 def bits(stream, quarter, agent, purpose, k):
     """32 random bits for the key (stream, quarter, agent, purpose, k)."""
-    h = hash32(stream ^ (quarter & _M32))
-    h = hash32(h ^ (agent & _M32))
-    h = hash32(h ^ (purpose & _M32))
-    return hash32(h ^ (k & _M32))
+    h = hash32(stream ^ (int(quarter) & _M32))
+    h = hash32(h ^ (int(agent) & _M32))
+    h = hash32(h ^ (int(purpose) & _M32))
+    return hash32(h ^ (int(k) & _M32))
 
 
 @njit(cache=True)

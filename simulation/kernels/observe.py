@@ -49,7 +49,7 @@ def observe_firms(alive, sector, employees, maturity, productivity, n_sectors):
         n_alive += 1
         count[g] += 1.0
         prod[g] += productivity[i]
-        total_prod += productivity[i]
+        total_prod += float(productivity[i])
         is_basic = maturity[i] >= BASIC_MATURITY
         basic[g] += is_basic
         if 10.0 <= employees[i] < 250.0:
