@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-import mesa
 import numpy as np
 
 from . import rng
-from .region import InstrumentSpec, Outcomes, RegionModel, Requests
+from .region import InstrumentSpec, Outcomes, QuarterlyModel, RegionModel, Requests
 from .regions import region_codes
 from .schedule import run_quarter
 
@@ -61,7 +60,7 @@ def _subset(req: Requests, mask: np.ndarray) -> Requests:
                     req.absorptive[mask])
 
 
-class Ecosystem(mesa.Model):
+class Ecosystem(QuarterlyModel):
     """The partner region models run together, quarter by quarter, with cross-region projects.
 
     Args:
@@ -102,22 +101,7 @@ class Ecosystem(mesa.Model):
         self.exchange = Exchange()
         self.quarter = 0
 
-    @property
-    def running(self) -> bool:
-        """Whether quarters remain to simulate."""
-        return self.quarter < self.calendar.n_quarters - 1
-
-    @running.setter
-    def running(self, value: bool) -> None:
-        """Mesa sets ``running`` at set-up; the calendar decides here."""
-
     def step(self) -> None:
         """Advance every region one quarter."""
         self.quarter += 1
         run_quarter(list(self.regions.values()), self.quarter, self.exchange)
-
-    def run(self) -> Ecosystem:
-        """Simulate to the end of the horizon; return self."""
-        while self.running:
-            self.step()
-        return self

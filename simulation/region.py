@@ -123,7 +123,32 @@ class Outcomes:
     provider_key: np.ndarray
 
 
-class RegionModel(mesa.Model):
+class QuarterlyModel(mesa.Model):
+    """A Mesa model on the quarterly calendar: it runs until the horizon's last quarter.
+
+    Subclasses set ``self.calendar`` and ``self.quarter`` and define ``step``.
+    """
+
+    calendar: Calendar
+    quarter: int
+
+    @property
+    def running(self) -> bool:
+        """Whether quarters remain to simulate (Mesa's batch_run reads this)."""
+        return self.quarter < self.calendar.n_quarters - 1
+
+    @running.setter
+    def running(self, value: bool) -> None:
+        """Mesa sets ``running`` at set-up; the calendar decides here."""
+
+    def run(self):
+        """Simulate to the end of the horizon; return self."""
+        while self.running:
+            self.step()
+        return self
+
+
+class RegionModel(QuarterlyModel):
     """A DEVISE partner region: digital SMEs, smart firms and policy instruments.
 
     Args:
@@ -245,27 +270,12 @@ class RegionModel(mesa.Model):
             self._sme_views.sync()
             self._firm_views.sync()
 
-    @property
-    def running(self) -> bool:
-        """Whether quarters remain to simulate (Mesa's batch_run reads this)."""
-        return self.quarter < self.calendar.n_quarters - 1
-
-    @running.setter
-    def running(self, value: bool) -> None:
-        """Mesa sets ``running`` at set-up; the calendar decides here."""
-
     def step(self) -> None:
         """Advance one quarter (this region alone; see :class:`Ecosystem` for all ten)."""
         from .schedule import run_quarter
 
         run_quarter([self], self.quarter + 1, exchange=None)
         self.datacollector.collect(self)
-
-    def run(self) -> RegionModel:
-        """Simulate to the end of the horizon; return self."""
-        while self.running:
-            self.step()
-        return self
 
     # --- phases of a quarter (order in schedule.run_quarter) -------------------
     def begin_quarter(self, q: int) -> None:

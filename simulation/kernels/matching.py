@@ -10,6 +10,8 @@ from ..state import NO_QUARTER
 
 _SHIFT = 24
 _LOW = (1 << _SHIFT) - 1
+_FOREIGN = 1 << 30
+"""Set in the draw key of a request from abroad, so it never equals a local client's row."""
 
 
 @njit(cache=True)
@@ -165,12 +167,13 @@ def match_requests(req_region, req_client, req_domain, req_sector, req_absorptiv
     m = req_client.shape[0]
     keys = np.empty(m)
     for r in range(m):
-        keys[r] = rng.uniform(stream, q, (req_region[r] << _SHIFT) | req_client[r], rng.ORDER, 1)
+        keys[r] = rng.uniform(stream, q, _FOREIGN | (req_region[r] << _SHIFT) | req_client[r],
+                              rng.ORDER, 1)
     alive_idx = np.flatnonzero(alive)
     no_ties = np.empty(0, dtype=np.int32)
     n = n_projects
     for r in np.argsort(keys, kind="mergesort"):
-        key = (req_region[r] << _SHIFT) | req_client[r]
+        key = _FOREIGN | (req_region[r] << _SHIFT) | req_client[r]
         p = choose_provider(req_domain[r], req_sector[r], no_ties, region_index, search_breadth,
                             penalty, reservation, key, q, stream, alive_idx,
                             alive, employees, orientation, busy, capability, experience,
