@@ -26,8 +26,9 @@ from .kernels.learning import firm_learning, sme_learning
 from .kernels.matching import match_local, match_requests
 from .kernels.observe import observe_firms, observe_smes
 from .params import resolve_params
+from .rng import make_stream
 from .regions import get_region
-from .state import FIRM_COLUMNS, PROJECT_COLUMNS, SME_COLUMNS, Table
+from .state import FIRM_COLUMNS, PROJECT_COLUMNS, REGION_SHIFT, SME_COLUMNS, Table
 from .taxonomy import N_DOMAINS, N_SECTORS, SECTOR_ID
 
 SERIES = (
@@ -191,7 +192,7 @@ class RegionModel(QuarterlyModel):
         self.params = resolve_params(params)
         run_seed = seed if isinstance(seed, int) else int(self.rng.integers(2**63))
         self.run_seed = int(run_seed)
-        self.stream = int(rng_stream(self.run_seed, self.replicate, self.region_index))
+        self.stream = int(make_stream(self.run_seed, self.replicate, self.region_index))
         self.quarter = 0
         self.frontier = np.full(N_SECTORS, self.params["frontier_start"])
         self.series = {name: np.zeros(self.calendar.n_quarters) for name in SERIES}
@@ -361,7 +362,7 @@ class RegionModel(QuarterlyModel):
         )
         out = Outcomes(pr.client_region[foreign].copy(), pr.client[foreign].copy(),
                        success[foreign].copy(),
-                       (self.region_index << 24) | pr.provider[foreign])
+                       (self.region_index << REGION_SHIFT) | pr.provider[foreign])
         pr.keep(~done)
         self._record("projects_finished", finished)
         self._record("projects_succeeded", won)
@@ -457,7 +458,3 @@ class RegionModel(QuarterlyModel):
         """Bytes held by the state arrays."""
         return self.smes.nbytes() + self.firms.nbytes() + self.projects.nbytes()
 
-
-def rng_stream(seed: int, replicate: int, region_index: int) -> int:
-    """The counter-based stream key of one region in one replicate."""
-    return rng.make_stream(seed, replicate, region_index)

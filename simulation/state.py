@@ -85,17 +85,8 @@ PROJECT_COLUMNS: dict[str, Column] = {
 }
 """Running projects, held by the provider's region; finished rows are dropped."""
 
-_REGION_SHIFT = 24
-
-
-def provider_key(region_index: int, sme: int) -> int:
-    """Encode a provider as one int32: region index in the high bits, row below."""
-    return (region_index << _REGION_SHIFT) | sme
-
-
-def split_provider_key(key: int) -> tuple[int, int]:
-    """Inverse of :func:`provider_key`."""
-    return key >> _REGION_SHIFT, key & ((1 << _REGION_SHIFT) - 1)
+REGION_SHIFT = 24
+"""A provider key (ties, cross-region draws) is ``region_index << REGION_SHIFT | row``."""
 
 
 class Table:

@@ -4,6 +4,7 @@ import numpy as np
 from numba import njit
 
 from .. import rng
+from ..state import REGION_SHIFT
 from .execution import add_tie
 
 
@@ -27,6 +28,7 @@ def broker_ties(participants, ties, sme_alive, sme_capability, region_index, q, 
             p = alive_idx[min(int(rng.uniform(stream, q, i, purpose, 1 + j) * m), m - 1)]
             if best < 0 or sme_capability[p, d] > sme_capability[best, d]:
                 best = p
-        add_tie(ties[i], (region_index << 24) | best, rng.uniform(stream, q, i, purpose, 99))
+        key = (region_index << REGION_SHIFT) | best
+        add_tie(ties[i], key, rng.uniform(stream, q, i, purpose, 99))
         made += 1
     return made

@@ -5,8 +5,9 @@ import math
 from numba import njit
 
 from .. import rng
+from ..state import REGION_SHIFT
 
-_SHIFT = 24
+_SHIFT = REGION_SHIFT
 
 
 @njit(cache=True)

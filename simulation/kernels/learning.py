@@ -3,8 +3,9 @@
 from numba import njit
 
 from .. import rng
+from ..state import REGION_SHIFT
 
-_SHIFT = 24
+_SHIFT = REGION_SHIFT
 _LOW = (1 << _SHIFT) - 1
 
 

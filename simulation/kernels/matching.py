@@ -6,9 +6,9 @@ import numpy as np
 from numba import njit
 
 from .. import rng
-from ..state import NO_QUARTER
+from ..state import NO_QUARTER, REGION_SHIFT
 
-_SHIFT = 24
+_SHIFT = REGION_SHIFT
 _LOW = (1 << _SHIFT) - 1
 _FOREIGN = 1 << 30
 """Set in the draw key of a request from abroad, so it never equals a local client's row."""
