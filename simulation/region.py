@@ -293,7 +293,7 @@ class RegionModel(QuarterlyModel):
         """Phase 2: smart firms decide whether to start a digital project."""
         f = self.firms
         n = demand(f.alive, f.sector, f.maturity, f.awareness, f.absorptive, f.in_project,
-                   f.voucher_until, f.voucher_redeems, self.frontier, N_DOMAINS,
+                   f.support_until, f.support_used, self.frontier, N_DOMAINS,
                    self.quarter, self.stream, self.params["demand_base"], f.demand_domain)
         self._record("demand", n)
 
@@ -305,9 +305,9 @@ class RegionModel(QuarterlyModel):
         out_cross = np.empty(f.n, dtype=np.int64)
         made, n_cross = match_local(
             f.demand_domain, f.sector, f.absorptive, f.in_project, f.ties, f.breadth_extra,
-            f.breadth_until, f.voucher_until, f.voucher_value, f.voucher_rate,
-            f.voucher_instrument, f.voucher_redeems, s.alive, s.employees, s.orientation, s.busy, s.capability,
-            s.experience, s.reputation, *self._project_columns(), pr.n, self.region_index,
+            f.breadth_until, f.support_until, f.support_cap, f.support_rate, f.support_scale,
+            f.support_instrument, f.support_used, s.alive, s.employees, s.orientation, s.busy,
+            s.capability, s.experience, s.reputation, *self._project_columns(), pr.n, self.region_index,
             self.quarter, self.stream, int(p["search_breadth"]), p["reservation"],
             p["w_capability"], p["w_experience"], p["w_reputation"], p["tie_bonus"],
             p["project_value_median"], p["project_value_sigma"], int(p["duration_max"]),
@@ -398,14 +398,19 @@ class RegionModel(QuarterlyModel):
         p, q = self.params, self.quarter
         rate_q = 1.0 - (1.0 - self.spec.birth_rate.value) ** 0.25
         n_smes = int(self.smes.alive.sum())
-        births = rng.poisson(rate_q * p["birth_rate_factor"] * n_smes, self.stream, q, 0,
-                             rng.BIRTHS)
-        self._add_smes(births, 0, p["newborn_capability"])
-        self._record("sme_births", births)
+        self.add_startups(rng.poisson(rate_q * p["birth_rate_factor"] * n_smes, self.stream, q,
+                                      0, rng.BIRTHS))
         n_firms = int(self.firms.alive.sum())
         births = rng.poisson(rate_q * n_firms, self.stream, q, 0, rng.FIRM_BIRTHS)
         self._add_firms(births, 0)
         self._record("firm_births", births)
+
+    def add_startups(self, count: int) -> np.ndarray:
+        """Found ``count`` digital start-ups now (counted as births); return their rows."""
+        start = self.smes.n
+        self._add_smes(count, 0, self.params["newborn_capability"])
+        self._record("sme_births", count)
+        return np.arange(start, self.smes.n)
 
     def learning(self) -> None:
         """Phase 7: awareness diffusion, spillovers along ties, capability decay."""

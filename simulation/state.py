@@ -44,6 +44,9 @@ SME_COLUMNS: dict[str, Column] = {
     "orientation": Column("f4"),
     "last_success_q": Column("i4", fill=NO_QUARTER),
     "successes": Column("i4"),
+    "loan_balance": Column("f8"),
+    "loan_payment": Column("f8"),
+    "loan_instrument": Column("i4", fill=-1),
 }
 """Digital tech SMEs (providers)."""
 
@@ -60,11 +63,13 @@ FIRM_COLUMNS: dict[str, Column] = {
     "in_project": Column("bool"),
     "demand_domain": Column("i4", fill=-1),
     "ties": Column("i4", (N_TIES,), fill=-1),
-    "voucher_until": Column("i4", fill=NO_QUARTER),
-    "voucher_value": Column("f8"),
-    "voucher_rate": Column("f4"),
-    "voucher_instrument": Column("i4", fill=-1),
-    "voucher_redeems": Column("bool"),
+    # public support attached to the firm's next project (voucher, grant, challenge)
+    "support_until": Column("i4", fill=NO_QUARTER),
+    "support_cap": Column("f8"),
+    "support_rate": Column("f4"),
+    "support_scale": Column("f4", fill=1.0),
+    "support_instrument": Column("i4", fill=-1),
+    "support_used": Column("bool"),
     "breadth_extra": Column("i4"),
     "breadth_until": Column("i4", fill=NO_QUARTER),
 }

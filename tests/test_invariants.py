@@ -35,7 +35,17 @@ def scenario(regions: tuple[str, ...]) -> list[InstrumentSpec]:
         spec("matchmaking", "hub tight", regions, budget_per_year=1.5e5, apply_rate=0.5),
         spec("matchmaking", "hub loose", regions, start="2018Q2", end="2019Q4",
              budget_per_year=1e7, apply_rate=0.05),
+        *(spec(kind, kind, regions, budget_per_year=budget, apply_rate=0.5)
+          for kind, budget in OTHER_TYPES.items()),
     ]
+
+
+OTHER_TYPES = {
+    "maturity_assessment": 1e5, "cluster_programme": 2e5, "digitalisation_grant": 5e6,
+    "skills_training": 2e5, "accelerator": 5e6, "challenge_procurement": 5e6,
+    "financial_instrument": 1e6,
+}
+"""The other instrument types, each with a budget that pays a few units at SCALE."""
 
 
 # --- per-region checks -------------------------------------------------------------------
@@ -74,8 +84,8 @@ def check_states(m: RegionModel, n_regions: int, smes_n: dict[int, int]) -> None
             region, sme = int(key) >> 24, int(key) & ((1 << 24) - 1)
             assert 0 <= region < n_regions and 0 <= sme < smes_n[region]
     # vouchers never outlive the calendar year that paid for them
-    held = f.voucher_until >= q
-    assert np.all(f.voucher_until[held] <= 4 * (q // 4) + 3)
+    held = f.support_until >= q
+    assert np.all(f.support_until[held] <= 4 * (q // 4) + 3)
     # running projects
     pr = m.projects
     assert np.all(pr.end_q > q) and np.all(pr.start_q <= q)
@@ -155,13 +165,13 @@ def check_instruments(m: RegionModel) -> None:
                 sel = years == year
                 issued = inst.accounts["beneficiaries"][sel].sum()  # model units
                 spent = inst.accounts["spend"][sel].sum() * m.scale  # model units
-                assert spent <= issued * value + 1e-6, (inst.name, year)
+                assert spent <= issued * inst.cost(value) + 1e-6, (inst.name, year)
                 assert inst.accounts["outputs"][sel].sum() <= issued
             assert inst.accounts["beneficiaries"].sum() <= inst.accounts["applications"].sum()
         if isinstance(inst, Matchmaking):
             cost = inst.params["cost_per_participant"]
             np.testing.assert_allclose(inst.accounts["spend"] * m.scale,
-                                       inst.accounts["beneficiaries"] * cost)
+                                       inst.accounts["beneficiaries"] * inst.cost(cost))
             assert np.all(inst.accounts["outputs"] <= inst.accounts["beneficiaries"])
     # public spend recorded by the region = spend booked by all its instruments
     np.testing.assert_allclose(m.series["public_spend"], spend_total, rtol=1e-9, atol=1e-6)
@@ -189,7 +199,7 @@ def region_run() -> RegionModel:
 @pytest.fixture(scope="module")
 def ecosystem_run() -> Ecosystem:
     codes = ["ES13", "BG33", region_codes()[-1]]
-    eco = Ecosystem(codes, scale=SCALE, seed=4, params={"cross_region_share": 0.5},
+    eco = Ecosystem(codes, scale=SCALE, seed=4, params={"cross_region_share": 0.5, "cross_region_penalty": 0.0},
                     instruments=scenario(tuple(codes[:2])), **YEARS)
     regions = list(eco.regions.values())
     check_all(regions)
@@ -216,13 +226,14 @@ def test_region_run_was_eventful(region_run):
 
 def test_region_instruments(region_run):
     m = region_run
-    assert len(m.instruments) == 4
+    assert len(m.instruments) == 4 + len(OTHER_TYPES)
+    assert {i.kind for i in m.instruments} == set(INSTRUMENT_TYPES)
     check_instruments(m)
     tight = [i for i in m.instruments if "tight" in i.name]
     for inst in tight:
         # the tight budgets bind in a full year of delivery: (almost) all committed
         year = 2019
-        unit = (inst.params.get("voucher_value") or inst.params["cost_per_participant"])
+        unit = inst.cost(inst.params.get("voucher_value") or inst.params["cost_per_participant"])
         assert inst._committed[year] > inst.budget_per_year - unit * 1.000001, inst.name
     for inst in m.instruments:
         assert inst.accounts["beneficiaries"].sum() > 0, inst.name
@@ -245,7 +256,7 @@ def test_ecosystem_crosses_regions(ecosystem_run):
 
 def test_ecosystem_instruments(ecosystem_run):
     regions = list(ecosystem_run.regions.values())
-    assert [len(r.instruments) for r in regions] == [4, 4, 0]
+    assert [len(r.instruments) for r in regions] == [4 + len(OTHER_TYPES)] * 2 + [0]
     for r in regions:
         check_instruments(r)
 

@@ -17,7 +17,7 @@ import pytest
 
 from simulation import rng
 from simulation.instruments import INSTRUMENT_TYPES
-from simulation.kernels.brokering import broker_ties
+from simulation.kernels.brokering import broker_ties, introduce
 from simulation.kernels.demand import demand
 from simulation.kernels.dynamics import firm_dynamics, sme_dynamics
 from simulation.kernels.entry import init_firms, init_smes
@@ -69,15 +69,15 @@ def project_columns(m: RegionModel, extra: int) -> list[np.ndarray]:
 def args_demand(m, g):
     f = m.firms
     return (*cols(f, ("alive", "sector", "maturity", "awareness", "absorptive", "in_project",
-                      "voucher_until", "voucher_redeems")),
+                      "support_until", "support_used")),
             m.frontier.copy(), N_DOMAINS, m.quarter, m.stream, 0.3, np.full(f.n, -7, np.int32))
 
 
 def args_match_local(m, g):
     p, f, s = m.params, m.firms, m.smes
     return (*cols(f, ("demand_domain", "sector", "absorptive", "in_project", "ties",
-                      "breadth_extra", "breadth_until", "voucher_until", "voucher_value",
-                      "voucher_rate", "voucher_instrument", "voucher_redeems")),
+                      "breadth_extra", "breadth_until", "support_until", "support_cap",
+                      "support_rate", "support_scale", "support_instrument", "support_used")),
             *cols(s, ("alive", "employees", "orientation", "busy", "capability", "experience",
                       "reputation")),
             *project_columns(m, int((f.demand_domain >= 0).sum())), m.projects.n,
@@ -204,6 +204,14 @@ def args_broker_ties(m, g):
             m.quarter, m.stream, 10, rng.BROKER_TIE * 64 + 1)
 
 
+def args_introduce(m, g):
+    f, s = m.firms, m.smes
+    firms = np.sort(g.choice(f.n, 40, replace=False)).astype(np.int64)
+    smes = np.sort(g.choice(np.flatnonzero(s.alive), 15, replace=False)).astype(np.int64)
+    return (firms, smes, f.ties.copy(), m.region_index, m.quarter, m.stream, 2,
+            rng.CLUSTER * 64 + 1)
+
+
 @dataclass(frozen=True)
 class Case:
     kernel: Callable
@@ -229,6 +237,7 @@ CASES = [
     Case(observe_smes, args_observe_smes),
     Case(observe_firms, args_observe_firms),
     Case(broker_ties, args_broker_ties),
+    Case(introduce, args_introduce),
 ]
 
 
@@ -271,7 +280,8 @@ def test_every_kernel_has_a_case():
     tested = {c.name for c in CASES}
     expected = {"demand", "match_local", "match_requests", "execute", "deliver_outcomes",
                 "sme_dynamics", "firm_dynamics", "init_smes", "init_firms", "firm_learning",
-                "sme_learning", "observe_smes", "observe_firms", "broker_ties"}
+                "sme_learning", "observe_smes", "observe_firms", "broker_ties",
+                "introduce"}
     assert expected <= tested
     assert kernels.__doc__
     for mod in (brokering, demand_mod, dynamics, entry, execution, learning, matching, observe):
@@ -305,7 +315,7 @@ def test_kernel_inputs_are_non_trivial(model):
     """The fixture state reaches the interesting branches."""
     f, pr = model.firms, model.projects
     assert (f.demand_domain >= 0).sum() > 5
-    assert (f.voucher_until >= model.quarter).any()
+    assert (f.support_until >= model.quarter).any()
     assert (f.breadth_until >= model.quarter).any()
     assert (f.ties >= 0).any()
     assert pr.n > 5
@@ -320,7 +330,7 @@ def test_match_kernels_contract_projects(model):
         made = out[0] if isinstance(out, tuple) else out
         assert made > 0, kernel.py_func.__name__
         if kernel is match_local:
-            proj = dict(zip(PROJECT_COLS, args[19:30], strict=True))
+            proj = dict(zip(PROJECT_COLS, args[20:31], strict=True))
             new = slice(model.projects.n, model.projects.n + made)
             assert (proj["subsidy"][new] > 0).any(), "no voucher was redeemed"
             assert (proj["instrument"][new] == 0).any()

@@ -1,4 +1,4 @@
-"""The one base class of every policy instrument: life cycle, budget and accounts."""
+"""The one base class of every policy instrument: life cycle, eligibility, budget and accounts."""
 
 from __future__ import annotations
 
@@ -14,31 +14,78 @@ from ..rng import uniforms
 if TYPE_CHECKING:
     from ..region import RegionModel
 
-ACCOUNTS = ("spend", "applications", "beneficiaries", "outputs")
-"""Per-quarter accounts every instrument keeps (spend in EUR, full-population units)."""
+ACCOUNTS = ("spend", "admin", "applications", "beneficiaries", "outputs", "refused")
+"""Per-quarter accounts every instrument keeps.
+
+``spend`` is public money paid out in EUR (full-population units), administrative cost
+included; ``admin`` is the administrative part of it. ``applications``, ``beneficiaries``,
+``outputs`` (what the instrument produced: projects funded, ties brokered, loans...) and
+``refused`` (eligible applicants turned away because the budget was used up; they may
+apply again later) are counts in model units (agents simulated).
+"""
+
+_ADMIN_SOURCE = (
+    "assumption (provisional): of the order of the 4% technical-assistance ceiling of ERDF "
+    "programmes plus the delivery agency's own costs"
+)
 
 COMMON_PARAMS: Mapping[str, Param] = {
     "budget_per_year": Param(
         0.0, 0.0, 1e10, "EUR per year", "scenario file",
-        "Yearly budget at full scale; commitments never exceed it (scaled with the model).",
+        "Yearly budget at full scale, administrative cost included; commitments never "
+        "exceed it (scaled with the model).",
+    ),
+    "admin_share": Param(
+        0.10, 0.0, 1.0, "fraction of support", _ADMIN_SOURCE,
+        "Administrative cost per euro of support; committed and paid with the support.",
+    ),
+    "min_employees": Param(
+        1, 1, 1e6, "persons", "EU SME definition (Recommendation 2003/361/EC)",
+        "Smallest eligible firm.",
+    ),
+    "max_employees": Param(
+        249, 1, 1e6, "persons", "EU SME definition (Recommendation 2003/361/EC): fewer than 250",
+        "Largest eligible firm.",
     ),
 }
+"""Parameters every instrument has."""
+
+CALL_PARAMS: Mapping[str, Param] = {
+    "calls_per_year": Param(
+        1, 1, 4, "calls", "assumption (provisional): one call a year is usual for ERDF lines",
+        "Calls per year, in the year's first quarters (4 = every quarter).", integer=True,
+    ),
+}
+"""Parameters of call-based instruments (``DELIVERY = "calls"``)."""
 
 
 class PolicyInstrument(mesa.Agent):
     """A policy instrument acting on one region model.
 
-    Life cycle, each quarter while active (``start_q <= q <= end_q``):
-    :meth:`act` in phase 1 of the step (issue, select, broker), then
-    :meth:`after_matching` once projects are contracted (book redemptions).
-    Money is committed through :meth:`commit`, which refuses anything beyond the
-    year's budget, so the budget is never exceeded.
+    Life cycle, each quarter: :meth:`step` (phase 1 of the quarter) calls :meth:`act`
+    when the instrument delivers in that quarter (within ``start..end``; routine
+    instruments every quarter, call-based ones in the first ``calls_per_year`` quarters
+    of each year). :meth:`after_matching` runs once projects are contracted.
 
-    Subclasses set ``kind`` (the ``type`` used in scenario files), ``PARAMS`` (declared
-    parameters beyond :data:`COMMON_PARAMS`) and implement :meth:`act`.
+    Money: the year's budget is shared over the deliveries left in the year
+    (:meth:`allowance`); :meth:`affordable` caps a cohort to what the allowance pays
+    (counting the rest as refused) and :meth:`commit` books the commitment, refusing
+    anything beyond the year's budget, so the budget is never exceeded. :meth:`pay`
+    books spend (support plus administrative cost).
+
+    Subclasses set ``kind`` (the ``type`` used in scenario files), ``PURPOSE`` (their
+    code in :mod:`simulation.rng`), ``TARGET`` ("firms", "smes" or "both"),
+    ``DELIVERY`` ("routine" or "calls"), ``RAISES`` (the recorded series its effect
+    raises, tested), ``EFFECT`` (the documented effect in words) and ``PARAMS``, and
+    implement :meth:`act`.
     """
 
     kind: ClassVar[str] = ""
+    PURPOSE: ClassVar[int] = 0
+    TARGET: ClassVar[str] = "firms"
+    DELIVERY: ClassVar[str] = "routine"
+    RAISES: ClassVar[str] = "enabling"
+    EFFECT: ClassVar[str] = ""
     PARAMS: ClassVar[Mapping[str, Param]] = {}
 
     def __init__(self, model: RegionModel, name: str, params: Mapping[str, float],
@@ -52,61 +99,38 @@ class PolicyInstrument(mesa.Agent):
         self.sectors = np.asarray(sectors, dtype=np.int32)
         self.index = index
         self.budget_per_year = float(params["budget_per_year"]) * model.scale
+        self.admin_share = float(params["admin_share"])
         self.accounts = {k: np.zeros(model.calendar.n_quarters) for k in ACCOUNTS}
+        self.reached: list[tuple[int, str, np.ndarray]] = []
         self._committed: dict[int, float] = {}
 
     @classmethod
     def declared_params(cls) -> dict[str, Param]:
         """Every parameter this instrument type accepts, with its declaration."""
-        return {**COMMON_PARAMS, **cls.PARAMS}
+        calls = CALL_PARAMS if cls.DELIVERY == "calls" else {}
+        return {**COMMON_PARAMS, **calls, **cls.PARAMS}
 
+    # --- delivery ---------------------------------------------------------------
     def active(self, q: int) -> bool:
-        """Whether the instrument delivers in quarter ``q``."""
+        """Whether quarter ``q`` lies in the instrument's delivery window."""
         return self.start_q <= q <= self.end_q
 
-    def budget_left(self, q: int) -> float:
-        """Uncommitted budget of the calendar year of quarter ``q`` (model units)."""
-        year = self.model.calendar.year_of(q)
-        return self.budget_per_year - self._committed.get(year, 0.0)
-
-    def commit(self, q: int, amount: float) -> bool:
-        """Commit ``amount`` against the year's budget; False (nothing done) if it does not fit."""
-        if amount > self.budget_left(q) + 1e-9:
+    def delivers(self, q: int) -> bool:
+        """Whether the instrument acts in quarter ``q`` (a routine quarter or a call)."""
+        if not self.active(q):
             return False
-        year = self.model.calendar.year_of(q)
-        self._committed[year] = self._committed.get(year, 0.0) + amount
-        return True
+        return self.DELIVERY == "routine" or q % 4 < int(self.params["calls_per_year"])
 
-    def book(self, q: int, account: str, amount: float) -> None:
-        """Add ``amount`` to an account for quarter ``q`` (spend in full-population EUR)."""
-        if account == "spend":
-            amount /= self.model.scale
-        self.accounts[account][q] += amount
-
-    def quarters_left_in_year(self, q: int) -> int:
-        """Active quarters from ``q`` to the end of its year (at least 1)."""
+    def deliveries_left_in_year(self, q: int) -> int:
+        """Deliveries from ``q`` to the end of its year (at least 1)."""
         last = min(4 * (q // 4) + 3, self.end_q)
-        return max(last - q + 1, 1)
-
-    def eligible(self, max_employees: float = 249.0) -> np.ndarray:
-        """Mask of alive smart firms in the instrument's sectors up to ``max_employees``."""
-        f = self.model.firms
-        return f.alive & np.isin(f.sector, self.sectors) & (f.employees <= max_employees)
-
-    def draw_applicants(self, q: int, mask: np.ndarray, chance: np.ndarray,
-                        purpose: int) -> np.ndarray:
-        """Rows in ``mask`` that apply (uniform draw below ``chance``), in random order."""
-        rows = np.flatnonzero(mask)
-        stream = self.model.stream
-        tag = purpose * 64 + self.index
-        apply = uniforms(stream, q, rows, tag, 0) < chance[rows]
-        rows = rows[apply]
-        return rows[np.argsort(uniforms(stream, q, rows, tag, 1), kind="stable")]
+        left = sum(self.delivers(k) for k in range(q, last + 1))
+        return max(left, 1)
 
     def step(self) -> None:
-        """Phase 1 of the quarter: act if active."""
+        """Phase 1 of the quarter: act if the instrument delivers now."""
         q = self.model.quarter
-        if self.active(q):
+        if self.delivers(q):
             self.act(q)
 
     def act(self, q: int) -> None:
@@ -116,6 +140,102 @@ class PolicyInstrument(mesa.Agent):
     def after_matching(self, q: int, new_rows: np.ndarray) -> None:
         """Book what this quarter's new projects (rows of the project table) drew on."""
 
+    # --- money --------------------------------------------------------------------
+    def cost(self, support: float) -> float:
+        """Budget used by ``support`` EUR of support (administrative cost added)."""
+        return support * (1.0 + self.admin_share)
+
+    def budget_left(self, q: int) -> float:
+        """Uncommitted budget of the calendar year of quarter ``q`` (model units)."""
+        year = self.model.calendar.year_of(q)
+        return self.budget_per_year - self._committed.get(year, 0.0)
+
+    def allowance(self, q: int) -> float:
+        """This delivery's share of what is left of the year's budget (model units)."""
+        return self.budget_left(q) / self.deliveries_left_in_year(q)
+
+    def affordable(self, q: int, applicants: np.ndarray, unit_support: float) -> np.ndarray:
+        """The first applicants the allowance pays for; count the rest as refused."""
+        unit = self.cost(unit_support)
+        places = applicants.size if unit <= 0 else int(self.allowance(q) // unit)
+        return self.admit(q, applicants, places)
+
+    def admit(self, q: int, applicants: np.ndarray, places: int) -> np.ndarray:
+        """The first ``places`` applicants; count the rest as refused."""
+        self.book(q, "refused", max(applicants.size - places, 0))
+        return applicants[:max(places, 0)]
+
+    def commit(self, q: int, support: float) -> None:
+        """Commit ``support`` (plus administrative cost) against the year's budget.
+
+        Raises:
+            RuntimeError: The commitment does not fit (a bug in the subclass: it must
+                size cohorts with :meth:`affordable`).
+        """
+        amount = self.cost(support)
+        if amount > self.budget_left(q) + 1e-6:
+            raise RuntimeError(f"{self.name}: commitment beyond the year's budget")
+        year = self.model.calendar.year_of(q)
+        self._committed[year] = self._committed.get(year, 0.0) + amount
+
+    def disburse(self, q: int, support: float) -> None:
+        """Commit and pay ``support`` at once (support delivered in the quarter)."""
+        self.commit(q, support)
+        self.pay(q, support)
+
+    def pay(self, q: int, support: float) -> None:
+        """Book ``support`` EUR (model units) paid out, with its administrative cost."""
+        self.book(q, "spend", self.cost(support))
+        self.book(q, "admin", support * self.admin_share)
+
+    def book(self, q: int, account: str, amount: float) -> None:
+        """Add ``amount`` to an account for quarter ``q`` (money in full-population EUR)."""
+        if account in ("spend", "admin"):
+            amount /= self.model.scale
+        self.accounts[account][q] += amount
+
     def total(self, account: str) -> float:
         """Sum of an account over the run."""
         return float(self.accounts[account].sum())
+
+    # --- eligibility and selection ------------------------------------------------------
+    def eligible_firms(self) -> np.ndarray:
+        """Mask of alive smart firms in the instrument's sectors and size range."""
+        f = self.model.firms
+        return (f.alive & np.isin(f.sector, self.sectors)
+                & (f.employees >= self.params["min_employees"])
+                & (f.employees <= self.params["max_employees"]))
+
+    def eligible_smes(self) -> np.ndarray:
+        """Mask of alive digital SMEs in the instrument's size range."""
+        s = self.model.smes
+        return (s.alive & (s.employees >= self.params["min_employees"])
+                & (s.employees <= self.params["max_employees"]))
+
+    def draw_applicants(self, q: int, mask: np.ndarray, chance: np.ndarray | float,
+                        population: str = "firms") -> np.ndarray:
+        """Rows in ``mask`` that apply (a draw below ``chance``), in random order."""
+        rows = np.flatnonzero(mask)
+        stream = self.model.stream
+        k = 0 if population == "firms" else 2
+        chance = np.broadcast_to(np.asarray(chance, dtype=float), mask.shape)
+        apply = uniforms(stream, q, rows, self.tag, k) < chance[rows]
+        rows = rows[apply]
+        self.book(q, "applications", rows.size)
+        return rows[np.argsort(uniforms(stream, q, rows, self.tag, k + 1), kind="stable")]
+
+    def reach(self, q: int, population: str, rows: np.ndarray) -> None:
+        """Record that ``rows`` of ``population`` ("firms"/"smes") benefit in quarter ``q``."""
+        self.book(q, "beneficiaries", rows.size)
+        if rows.size:
+            self.reached.append((q, population, rows.copy()))
+
+    def reached_rows(self, population: str) -> np.ndarray:
+        """Every row of ``population`` the instrument reached (with repeats)."""
+        parts = [rows for _, pop, rows in self.reached if pop == population]
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
+    @property
+    def tag(self) -> int:
+        """Purpose code of this instrument's random draws (type and position)."""
+        return self.PURPOSE * 64 + self.index

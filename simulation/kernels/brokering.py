@@ -32,3 +32,23 @@ def broker_ties(participants, ties, sme_alive, sme_capability, region_index, q, 
         add_tie(ties[i], key, rng.uniform(stream, q, i, purpose, 99))
         made += 1
     return made
+
+
+@njit(cache=True)
+def introduce(firms, smes, ties, region_index, q, stream, per_firm, purpose):
+    """Give each firm in ``firms`` ties to ``per_firm`` SMEs drawn from ``smes``.
+
+    Draws use sub-keys 16 and up of ``purpose`` (lower ones are left to the caller).
+    Returns the number of introductions made (a tie already held counts once more).
+    """
+    m = smes.shape[0]
+    made = 0
+    if m == 0:
+        return made
+    for i in firms:
+        for j in range(per_firm):
+            p = smes[min(int(rng.uniform(stream, q, i, purpose, 16 + j) * m), m - 1)]
+            add_tie(ties[i], (region_index << REGION_SHIFT) | p,
+                    rng.uniform(stream, q, i, purpose, 32 + j))
+            made += 1
+    return made

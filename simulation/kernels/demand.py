@@ -10,7 +10,7 @@ BASIC_MATURITY = 4.0 / 12.0
 
 @njit(cache=True)
 def demand(alive, sector, maturity, awareness, absorptive, in_project,
-           voucher_until, voucher_redeems, frontier, n_domains,
+           support_until, support_used, frontier, n_domains,
            q, stream, demand_base, out_domain):
     """Draw this quarter's project demand of every smart firm.
 
@@ -24,7 +24,7 @@ def demand(alive, sector, maturity, awareness, absorptive, in_project,
         out_domain[i] = -1
         if not alive[i] or in_project[i]:
             continue
-        if voucher_until[i] >= q and voucher_redeems[i]:
+        if support_until[i] >= q and support_used[i]:
             hazard = 1.0
         else:
             f = frontier[sector[i]]

@@ -96,7 +96,8 @@ def write_project(n, client_region, client, provider, domain, sector, absorptive
 
 @njit(cache=True)
 def match_local(demand_domain, sector, absorptive, in_project, ties, breadth_extra, breadth_until,
-                voucher_until, voucher_value, voucher_rate, voucher_instrument, voucher_redeems,
+                support_until, support_cap, support_rate, support_scale, support_instrument,
+                support_used,
                 alive, employees, orientation, busy, capability, experience, reputation,
                 proj_client_region, proj_client, proj_provider, proj_domain, proj_sector,
                 proj_absorptive, proj_value, proj_subsidy, proj_instrument, proj_start, proj_end,
@@ -106,9 +107,9 @@ def match_local(demand_domain, sector, absorptive, in_project, ties, breadth_ext
     """Match this quarter's demanding clients with local providers, in random order.
 
     Contracts are appended to the project columns from row ``n_projects`` (room must be
-    reserved). A voucher its holder will use (``voucher_redeems``) pays
-    ``min(value, rate x value)`` capped at
-    the voucher's value and is used up. Clients left unmatched look abroad with chance
+    reserved). Public support attached to the client (a voucher it uses, a grant, a
+    challenge contract) multiplies the project's value by ``support_scale``, pays
+    ``support_rate`` of it up to ``support_cap``, and is used up. Clients left unmatched look abroad with chance
     ``cross_share``: their rows are written to ``out_cross``.
 
     Returns:
@@ -136,10 +137,11 @@ def match_local(demand_domain, sector, absorptive, in_project, ties, breadth_ext
         value, end = draw_project_terms(i, q, stream, value_median, value_sigma, duration_max)
         subsidy = 0.0
         instrument = -1
-        if voucher_until[i] >= q and voucher_redeems[i]:
-            subsidy = min(voucher_value[i], voucher_rate[i] * value)
-            instrument = voucher_instrument[i]
-            voucher_until[i] = NO_QUARTER
+        if support_until[i] >= q and support_used[i]:
+            value *= support_scale[i]
+            subsidy = min(support_cap[i], support_rate[i] * value)
+            instrument = support_instrument[i]
+            support_until[i] = NO_QUARTER
         write_project(n, region_index, i, p, demand_domain[i], sector[i], absorptive[i], value,
                       subsidy, instrument, q, end,
                       proj_client_region, proj_client, proj_provider, proj_domain, proj_sector,

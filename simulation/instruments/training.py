@@ -1,0 +1,63 @@
+"""Skills and training: digital SMEs' capability and smart firms' absorptive capacity."""
+
+from __future__ import annotations
+
+from .. import rng
+from ..params import Param
+from .base import PolicyInstrument
+
+
+class SkillsTraining(PolicyInstrument):
+    """Training places delivered each quarter to digital SMEs and to smart firms.
+
+    The quarter's allowance pays places at ``cost_per_trainee``; a share ``sme_share``
+    go to digital SMEs (applicants: chance ``apply_rate``), the rest to smart firms of
+    the instrument's sectors (chance ``apply_rate`` x awareness). A trained SME closes
+    ``capability_boost`` of its gap to full capability in every domain (better projects,
+    more successes); a trained firm closes ``absorptive_boost`` of its gap to full
+    absorptive capacity (more demand and more successful projects). Outputs: places.
+    """
+
+    kind = "skills_training"
+    PURPOSE = rng.TRAINING
+    TARGET = "both"
+    EFFECT = "raises enabling SMEs: projects succeed more often"
+    PARAMS = {
+        "cost_per_trainee": Param(
+            2500.0, 1.0, 1e6, "EUR", "assumption (provisional): a few days of training",
+            "Public cost of one training place.",
+        ),
+        "sme_share": Param(
+            0.5, 0.0, 1.0, "fraction of places", "assumption (provisional)",
+            "Share of the places that go to digital SMEs.",
+        ),
+        "apply_rate": Param(
+            0.02, 0.0, 1.0, "per quarter", "assumption (provisional)",
+            "Chance per quarter that an eligible SME (or fully aware firm) applies.",
+        ),
+        "capability_boost": Param(
+            0.1, 0.0, 1.0, "fraction of gap", "assumption (provisional)",
+            "Share of a trained SME's capability gap closed in every domain.",
+        ),
+        "absorptive_boost": Param(
+            0.2, 0.0, 1.0, "fraction of gap", "assumption (provisional)",
+            "Share of a trained firm's absorptive-capacity gap closed.",
+        ),
+    }
+
+    def act(self, q: int) -> None:
+        """Fill this quarter's places."""
+        p, f, s = self.params, self.model.firms, self.model.smes
+        places = int(self.allowance(q) // self.cost(p["cost_per_trainee"]))
+        sme_places = int(round(places * p["sme_share"]))
+        smes = self.draw_applicants(q, self.eligible_smes(), p["apply_rate"], population="smes")
+        firms = self.draw_applicants(q, self.eligible_firms(), p["apply_rate"] * f.awareness)
+        smes = self.admit(q, smes, sme_places)
+        firms = self.admit(q, firms, places - sme_places)
+        support = (smes.size + firms.size) * p["cost_per_trainee"]
+        self.disburse(q, support)
+        s.capability[smes] += p["capability_boost"] * (1.0 - s.capability[smes])
+        f.absorptive[firms] += p["absorptive_boost"] * (1.0 - f.absorptive[firms])
+        self.reach(q, "smes", smes)
+        self.reach(q, "firms", firms)
+        self.book(q, "outputs", smes.size + firms.size)
