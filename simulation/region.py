@@ -28,7 +28,7 @@ from .kernels.observe import observe_firms, observe_smes
 from .params import resolve_params
 from .rng import make_stream
 from .regions import get_region
-from .state import FIRM_COLUMNS, PROJECT_COLUMNS, REGION_SHIFT, SME_COLUMNS, Table
+from .state import FIRM_COLUMNS, NO_QUARTER, PROJECT_COLUMNS, REGION_SHIFT, SME_COLUMNS, Table
 from .taxonomy import N_DOMAINS, N_SECTORS, SECTOR_ID
 
 SERIES = (
@@ -293,7 +293,7 @@ class RegionModel(QuarterlyModel):
         """Phase 2: smart firms decide whether to start a digital project."""
         f = self.firms
         n = demand(f.alive, f.sector, f.maturity, f.awareness, f.absorptive, f.in_project,
-                   f.support_until, f.support_used, self.frontier, N_DOMAINS,
+                   f.ready_until, self.frontier, N_DOMAINS,
                    self.quarter, self.stream, self.params["demand_base"], f.demand_domain)
         self._record("demand", n)
 
@@ -304,7 +304,8 @@ class RegionModel(QuarterlyModel):
         start = pr.n
         out_cross = np.empty(f.n, dtype=np.int64)
         made, n_cross = match_local(
-            f.demand_domain, f.sector, f.absorptive, f.in_project, f.ties, f.breadth_extra,
+            f.demand_domain, f.sector, f.absorptive, f.in_project, f.ready_until, f.ties,
+            f.breadth_extra,
             f.breadth_until, f.support_until, f.support_cap, f.support_rate, f.support_scale,
             f.support_instrument, f.support_used, s.alive, s.employees, s.orientation, s.busy,
             s.capability, s.experience, s.reputation, *self._project_columns(), pr.n, self.region_index,
@@ -342,7 +343,9 @@ class RegionModel(QuarterlyModel):
 
     def accept_matches(self, req: Requests) -> None:
         """Phase 3c: clients whose request abroad was matched are now in a project."""
-        self.firms.in_project[req.client[req.matched]] = True
+        matched = req.client[req.matched]
+        self.firms.in_project[matched] = True
+        self.firms.ready_until[matched] = NO_QUARTER
 
     def execute_projects(self) -> Outcomes:
         """Phase 4: resolve projects ending now; return outcomes for foreign clients."""

@@ -61,6 +61,7 @@ FIRM_COLUMNS: dict[str, Column] = {
     "awareness": Column("f4"),
     "productivity": Column("f4"),
     "in_project": Column("bool"),
+    "ready_until": Column("i4", fill=NO_QUARTER),
     "demand_domain": Column("i4", fill=-1),
     "ties": Column("i4", (N_TIES,), fill=-1),
     # public support attached to the firm's next project (voucher, grant, challenge)

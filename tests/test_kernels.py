@@ -69,13 +69,13 @@ def project_columns(m: RegionModel, extra: int) -> list[np.ndarray]:
 def args_demand(m, g):
     f = m.firms
     return (*cols(f, ("alive", "sector", "maturity", "awareness", "absorptive", "in_project",
-                      "support_until", "support_used")),
+                      "ready_until")),
             m.frontier.copy(), N_DOMAINS, m.quarter, m.stream, 0.3, np.full(f.n, -7, np.int32))
 
 
 def args_match_local(m, g):
     p, f, s = m.params, m.firms, m.smes
-    return (*cols(f, ("demand_domain", "sector", "absorptive", "in_project", "ties",
+    return (*cols(f, ("demand_domain", "sector", "absorptive", "in_project", "ready_until", "ties",
                       "breadth_extra", "breadth_until", "support_until", "support_cap",
                       "support_rate", "support_scale", "support_instrument", "support_used")),
             *cols(s, ("alive", "employees", "orientation", "busy", "capability", "experience",
@@ -330,7 +330,7 @@ def test_match_kernels_contract_projects(model):
         made = out[0] if isinstance(out, tuple) else out
         assert made > 0, kernel.py_func.__name__
         if kernel is match_local:
-            proj = dict(zip(PROJECT_COLS, args[20:31], strict=True))
+            proj = dict(zip(PROJECT_COLS, args[21:32], strict=True))
             new = slice(model.projects.n, model.projects.n + made)
             assert (proj["subsidy"][new] > 0).any(), "no voucher was redeemed"
             assert (proj["instrument"][new] == 0).any()

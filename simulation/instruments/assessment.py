@@ -13,7 +13,9 @@ class MaturityAssessment(PolicyInstrument):
     Eligible firms take an assessment (chance ``apply_rate`` per quarter, reached by
     outreach whatever their awareness) as long as the quarter's allowance pays
     ``cost_per_assessment``. The assessment removes a share ``awareness_boost`` of the
-    firm's unawareness of its digital needs, which raises its demand for projects.
+    firm's unawareness of its digital needs, which raises its demand for projects, and a
+    share ``project_chance`` of assessed firms act on the assessment's recommendations at
+    once (they demand a project in the next ``ready_quarters`` quarters until matched).
     Outputs: assessments completed.
     """
 
@@ -36,6 +38,14 @@ class MaturityAssessment(PolicyInstrument):
             "calibration/data/policy_evidence.csv)",
             "Share of a firm's unawareness removed by the assessment.",
         ),
+        "project_chance": Param(
+            0.1, 0.0, 1.0, "fraction", "assumption (provisional)",
+            "Share of assessed firms that start looking for a project at once.",
+        ),
+        "ready_quarters": Param(
+            2, 1, 8, "quarters", "assumption (provisional)",
+            "Quarters an assessed firm keeps looking for a provider.", integer=True,
+        ),
     }
 
     def act(self, q: int) -> None:
@@ -46,5 +56,6 @@ class MaturityAssessment(PolicyInstrument):
         support = chosen.size * p["cost_per_assessment"]
         self.disburse(q, support)
         f.awareness[chosen] += p["awareness_boost"] * (1.0 - f.awareness[chosen])
+        self.make_ready(q, chosen, q + int(p["ready_quarters"]) - 1, p["project_chance"])
         self.reach(q, "firms", chosen)
         self.book(q, "outputs", chosen.size)

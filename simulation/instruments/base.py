@@ -224,6 +224,14 @@ class PolicyInstrument(mesa.Agent):
         self.book(q, "applications", rows.size)
         return rows[np.argsort(uniforms(stream, q, rows, self.tag, k + 1), kind="stable")]
 
+    def make_ready(self, q: int, rows: np.ndarray, until: int, chance: float) -> np.ndarray:
+        """With chance ``chance`` (keyed draws), firms in ``rows`` demand a project at once
+        and every quarter until ``until`` or until matched; return those firms."""
+        f = self.model.firms
+        ready = rows[uniforms(self.model.stream, q, rows, self.tag, 8) < chance]
+        f.ready_until[ready] = np.maximum(f.ready_until[ready], until)
+        return ready
+
     def reach(self, q: int, population: str, rows: np.ndarray) -> None:
         """Record that ``rows`` of ``population`` ("firms"/"smes") benefit in quarter ``q``."""
         self.book(q, "beneficiaries", rows.size)

@@ -39,7 +39,7 @@ class DigitalisationGrant(ProjectSupport):
             "Share of the investment the grant pays.",
         ),
         "investment_scale": Param(
-            11.1, 1.0, 100.0, "x typical project value",
+            11.1, 0.1, 100.0, "x typical project value",
             "derived: EUR 16m / 96 projects = EUR 166,700 per project, / project_value_median "
             f"EUR 15,000 = 11.1; {_CANTABRIA}",
             "Size of a funded investment relative to a typical digital project.",

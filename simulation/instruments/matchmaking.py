@@ -15,7 +15,8 @@ class Matchmaking(PolicyInstrument):
     in random order, as many as the quarter's allowance pays at ``cost_per_participant``.
     Each participant gains awareness of its digital needs, searches ``extra_breadth``
     more providers for ``boost_quarters`` quarters, and is introduced to the most capable
-    of ``broker_candidates`` digital SMEs (a tie). Outputs: ties brokered.
+    of ``broker_candidates`` digital SMEs (a tie); a share ``project_chance`` turn the
+    contact into a project request at once. Outputs: ties brokered.
     """
 
     kind = "matchmaking"
@@ -46,6 +47,11 @@ class Matchmaking(PolicyInstrument):
             0.3, 0.0, 1.0, "fraction of gap", "assumption (provisional)",
             "Share of a participant's unawareness removed.",
         ),
+        "project_chance": Param(
+            0.3, 0.0, 1.0, "fraction", "assumption (provisional)",
+            "Share of participants whose brokered contact becomes a project request: they "
+            "demand at once, every quarter of the boost until matched.",
+        ),
         "broker_candidates": Param(
             10, 0, 1000, "providers", "assumption (provisional)",
             "Digital SMEs the hub screens for each participant's introduction.", integer=True,
@@ -62,6 +68,7 @@ class Matchmaking(PolicyInstrument):
         self.disburse(q, support)
         f.breadth_extra[chosen] = int(p["extra_breadth"])
         f.breadth_until[chosen] = q + int(p["boost_quarters"]) - 1
+        self.make_ready(q, chosen, q + int(p["boost_quarters"]) - 1, p["project_chance"])
         f.awareness[chosen] += p["awareness_boost"] * (1.0 - f.awareness[chosen])
         ties = broker_ties(chosen, f.ties, s.alive, s.capability, self.model.region_index, q,
                            self.model.stream, int(p["broker_candidates"]),

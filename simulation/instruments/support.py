@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import rng
 from .base import PolicyInstrument
 
 
@@ -33,12 +32,14 @@ class ProjectSupport(PolicyInstrument):
         """
         self.commit(q, rows.size * cap)
         f = self.model.firms
-        f.support_until[rows] = min(q + quarters - 1, 4 * (q // 4) + 3)
+        until = min(q + quarters - 1, 4 * (q // 4) + 3)
+        f.support_until[rows] = until
         f.support_cap[rows] = cap
         f.support_rate[rows] = rate
         f.support_scale[rows] = scale
         f.support_instrument[rows] = self.index
-        f.support_used[rows] = rng.uniforms(self.model.stream, q, rows, self.tag, 9) < use_chance
+        f.support_used[rows] = False
+        f.support_used[self.make_ready(q, rows, until, use_chance)] = True
         self.reach(q, "firms", rows)
 
     def after_matching(self, q: int, new_rows: np.ndarray) -> None:

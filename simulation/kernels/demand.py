@@ -10,13 +10,13 @@ BASIC_MATURITY = 4.0 / 12.0
 
 @njit(cache=True)
 def demand(alive, sector, maturity, awareness, absorptive, in_project,
-           support_until, support_used, frontier, n_domains,
+           ready_until, frontier, n_domains,
            q, stream, demand_base, out_domain):
     """Draw this quarter's project demand of every smart firm.
 
     The hazard is ``demand_base x awareness x absorptive x gap / frontier`` where gap is
-    the firm's distance to its sector frontier. A firm holding a voucher it will redeem
-    demands for sure. The technology domain is drawn uniformly (no sector need profiles
+    the firm's distance to its sector frontier. A firm an instrument made ready (support
+    it will use, a brokered contact) demands for sure until ``ready_until``. The technology domain is drawn uniformly (no sector need profiles
     are sourced yet). Writes ``out_domain`` (-1: no demand) and returns the demand count.
     """
     count = 0
@@ -24,7 +24,7 @@ def demand(alive, sector, maturity, awareness, absorptive, in_project,
         out_domain[i] = -1
         if not alive[i] or in_project[i]:
             continue
-        if support_until[i] >= q and support_used[i]:
+        if ready_until[i] >= q:
             hazard = 1.0
         else:
             f = frontier[sector[i]]

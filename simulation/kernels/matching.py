@@ -95,7 +95,8 @@ def write_project(n, client_region, client, provider, domain, sector, absorptive
 
 
 @njit(cache=True)
-def match_local(demand_domain, sector, absorptive, in_project, ties, breadth_extra, breadth_until,
+def match_local(demand_domain, sector, absorptive, in_project, ready_until, ties, breadth_extra,
+                breadth_until,
                 support_until, support_cap, support_rate, support_scale, support_instrument,
                 support_used,
                 alive, employees, orientation, busy, capability, experience, reputation,
@@ -106,7 +107,7 @@ def match_local(demand_domain, sector, absorptive, in_project, ties, breadth_ext
                 value_median, value_sigma, duration_max, cross_share, out_cross):
     """Match this quarter's demanding clients with local providers, in random order.
 
-    Contracts are appended to the project columns from row ``n_projects`` (room must be
+    A matched client is no longer ready (``ready_until``). Contracts are appended to the project columns from row ``n_projects`` (room must be
     reserved). Public support attached to the client (a voucher it uses, a grant, a
     challenge contract) multiplies the project's value by ``support_scale``, pays
     ``support_rate`` of it up to ``support_cap``, and is used up. Clients left unmatched look abroad with chance
@@ -149,6 +150,7 @@ def match_local(demand_domain, sector, absorptive, in_project, ties, breadth_ext
                       proj_end)
         busy[p] += 1
         in_project[i] = True
+        ready_until[i] = NO_QUARTER
         n += 1
     return n - n_projects, n_cross
 
