@@ -34,9 +34,17 @@ class InputError(Exception):
 
 
 def did_you_mean(word: object, choices: Iterable[str]) -> str:
-    """``"did you mean 'x'?"`` for the closest choice, else a list of the valid ones."""
+    """``"did you mean 'x'?"`` for the closest choice, else a list of the valid ones.
+
+    Matching ignores case, and among equally close choices prefers one with the same
+    letters (a swap of two characters: ``ES31`` -> ``ES13``, not ``ES21``).
+    """
     choices = list(choices)
-    close = difflib.get_close_matches(str(word), choices, n=1, cutoff=0.6)
+    text = str(word)[:100].casefold()  # difflib is quadratic: a long word matches nothing
+    folded = {choice.casefold(): choice for choice in choices}
+    close = difflib.get_close_matches(text, folded, n=3, cutoff=0.6)
     if close:
-        return f"did you mean {close[0]!r}?"
+        best = next((c for c in close if c == text), None) or next(
+            (c for c in close if sorted(c) == sorted(text)), close[0])
+        return f"did you mean {folded[best]!r}?"
     return "valid: " + ", ".join(choices)

@@ -25,16 +25,24 @@ overrides of model parameters, and a list of policy instruments::
     budget_per_year = 500000
     voucher_value = 5000
 
+A file may build on others: ``extends = "baseline.toml"`` (or a list of files; paths
+relative to the file) in ``[scenario]`` starts from their settings, ``[model]`` overrides
+and instruments; the file's own settings override them and its instruments are added. A
+file reached twice (diamond) is included once; a cycle is an error.
+
 Every problem raises :class:`~simulation.errors.InputError` naming the file, the key
-path, what was expected and what was found, with a suggestion where one exists.
+path, what was expected and what was found, with a suggestion where one exists. With
+``extends``, the file named is the one holding the faulty key.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +71,8 @@ class Scenario:
         model: Overrides of model parameters.
         instruments: Policy instruments.
         path: File it came from ("" if built in code).
-        sha256: Hash of the file's bytes ("" if built in code).
+        sha256: Hash of the file's bytes ("" if built in code); with ``extends``, a hash
+            of the hashes of every file included, bases first.
     """
 
     name: str
@@ -90,185 +99,462 @@ class Scenario:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
 
+_TOP_KEYS = ("scenario", "model", "instruments")
 _SCENARIO_KEYS = {
     "name": str, "description": str, "regions": (str, list), "start_year": int,
     "end_year": int, "burn_in_years": int, "replicates": int, "seed": int,
     "scale": (int, float),
 }
 _INSTRUMENT_KEYS = ("type", "name", "regions", "start", "end", "sectors")
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+_QUARTER = re.compile(r"([0-9]{4})Q([1-4])")
+_UNSAFE_NAME = re.compile(r"[/\\\x00-\x1f\x7f]")
 
+
+# --- reading files -------------------------------------------------------------------
 
 def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a scenario file.
+    """Read and validate a scenario file, with the files it extends.
 
     Raises:
-        InputError: The file is missing, not TOML, or any key is wrong.
+        InputError: A file is missing, not UTF-8 TOML, extends in a cycle, or any key is
+            wrong; the error names the file that holds the faulty key.
     """
-    path = Path(path)
-    file = str(path)
+    files = _files_in_order(Path(path))
+    root = files[-1]
+    if len(files) == 1 and not _extends(root.doc, root.file):
+        return parse_scenario(root.doc, root.file, hashlib.sha256(root.raw).hexdigest())
+    doc, origins = _merge(files)
+    digests = b"".join(hashlib.sha256(f.raw).digest() for f in files)
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError(file, "", "a readable scenario file", exc.strerror or str(exc)) from None
-    try:
-        doc = tomllib.loads(raw.decode("utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(file, "", "valid TOML", str(exc)) from None
-    return parse_scenario(doc, file, hashlib.sha256(raw).hexdigest())
+        return parse_scenario(doc, root.file, hashlib.sha256(digests).hexdigest())
+    except InputError as exc:
+        raise _relocate(exc, origins) from None
 
+
+def _read(path: Path, file: str) -> bytes:
+    """Return the file's bytes; InputError if it is missing, a directory or unreadable."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(file, "", "a readable scenario file", "no such file") from None
+    except IsADirectoryError:
+        raise InputError(file, "", "a scenario file", "a directory") from None
+    except OSError as exc:
+        raise InputError(file, "", "a readable scenario file",
+                         (exc.strerror or str(exc)).lower()) from None
+    except ValueError:  # a NUL character in the name
+        raise InputError(file, "", "a valid file name", "a NUL character") from None
+
+
+def _toml(raw: bytes, file: str) -> dict[str, Any]:
+    """Parse UTF-8 TOML; InputError for bad bytes, bad syntax or absurd nesting/integers."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(file, "", "a UTF-8 text file",
+                         f"byte {raw[exc.start]:#04x} at offset {exc.start}") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        found = str(exc)
+    except ValueError as exc:  # an integer beyond Python's int-from-text digit limit
+        found = str(exc).split(":")[0]
+    except RecursionError:
+        found = "arrays or tables nested too deeply"
+    raise InputError(file, "", "valid TOML", found)
+
+
+# --- extends --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _File:
+    """One parsed scenario file."""
+
+    file: str
+    doc: dict[str, Any]
+    raw: bytes
+
+
+def _files_in_order(path: Path) -> list[_File]:
+    """Return the file and every file it extends, each once, bases before their users."""
+    order: list[_File] = []
+    file = str(path)
+    raw = _read(path, file)
+    _include(path, _File(file, _toml(raw, file), raw), order, chain=(), done=set())
+    return order
+
+
+def _include(path: Path, this: _File, order: list[_File], chain: tuple[Path, ...],
+             done: set[Path]) -> None:
+    """Append the bases of ``this`` (depth first), then ``this``."""
+    _check_shape(this.doc, this.file)
+    me = path.resolve()
+    for target, key in _extends(this.doc, this.file):
+        base = path.parent / target
+        try:
+            raw = _read(base, str(base))
+        except InputError as exc:
+            raise InputError(this.file, key, "a scenario file to extend",
+                             f"{target!r}: {exc.found}") from None
+        ident = base.resolve()
+        if ident == me or ident in chain:
+            loop = " -> ".join(p.name for p in (*chain, me, ident))
+            raise InputError(this.file, key, "files that do not extend each other in a cycle",
+                             loop)
+        if ident not in done:
+            _include(base, _File(str(base), _toml(raw, str(base)), raw), order,
+                     (*chain, me), done)
+    done.add(me)
+    order.append(this)
+
+
+def _extends(doc: Mapping[str, Any], file: str) -> list[tuple[str, str]]:
+    """``(file name, key path)`` of each file that ``doc`` extends."""
+    head = doc.get("scenario")
+    value = head.get("extends") if isinstance(head, Mapping) else None
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value, keys = [value], ["scenario.extends"]
+    elif isinstance(value, list) and value:
+        keys = [f"scenario.extends[{i}]" for i in range(len(value))]
+    else:
+        raise InputError(file, "scenario.extends", "a file name or a non-empty list of them",
+                         _show(value))
+    for name, key in zip(value, keys, strict=True):
+        if not isinstance(name, str) or not name.strip():
+            raise InputError(file, key, "a file name", _show(name))
+    return list(zip(value, keys, strict=True))
+
+
+def _merge(files: list[_File]) -> tuple[dict[str, Any], dict[str, tuple[str, str | None]]]:
+    """One document from files in order, and where each key of it came from.
+
+    ``origins`` maps a key path of the merged document to ``(file, key path there)``
+    (``None``: the same path).
+    """
+    head: dict[str, Any] = {}
+    model: dict[str, Any] = {}
+    instruments: list[Any] = []
+    origins: dict[str, tuple[str, str | None]] = {}
+    for f in files:
+        for key, value in f.doc.get("scenario", {}).items():
+            if key != "extends":
+                head[key] = value
+                origins[_join("scenario", key)] = (f.file, None)
+        for key, value in f.doc.get("model", {}).items():
+            model[key] = value
+            origins[_join("model", key)] = (f.file, None)
+        for j, item in enumerate(f.doc.get("instruments", [])):
+            origins[f"instruments[{len(instruments)}]"] = (f.file, f"instruments[{j}]")
+            instruments.append(item)
+    return {"scenario": head, "model": model, "instruments": instruments}, origins
+
+
+def _relocate(exc: InputError, origins: Mapping[str, tuple[str, str | None]]) -> InputError:
+    """``exc`` naming the file (and key path there) that holds the faulty key."""
+    inside = [p for p in origins if exc.key == p or exc.key.startswith((p + ".", p + "["))]
+    if not inside:
+        return exc
+    prefix = max(inside, key=len)
+    file, there = origins[prefix]
+    key = exc.key if there is None else there + exc.key[len(prefix):]
+    return InputError(file, key, exc.expected, exc.found, exc.hint)
+
+
+# --- the document ---------------------------------------------------------------------
 
 def parse_scenario(doc: Mapping[str, Any], file: str = "<scenario>", sha256: str = "") -> Scenario:
-    """Validate a scenario given as a parsed TOML mapping."""
-    _no_unknown(doc, ("scenario", "model", "instruments"), file, "")
+    """Validate a scenario given as a parsed TOML mapping.
+
+    Raises:
+        InputError: Naming ``file``, the key path, what was expected and what was found.
+    """
+    _check_shape(doc, file)
     head = doc.get("scenario")
-    if not isinstance(head, Mapping):
-        raise InputError(file, "scenario", "a [scenario] table", _show(head))
-    _no_unknown(head, _SCENARIO_KEYS, file, "scenario.")
+    if head is None:
+        raise InputError(file, "scenario", "a [scenario] table", "nothing")
+    if "extends" in head:
+        raise InputError(file, "scenario.extends", "no extends in a parsed document",
+                         _show(head["extends"]), "load the file with load_scenario")
+    fields = _scenario_fields(head, file)
+    calendar = Calendar.for_horizon(fields["start_year"], fields["end_year"],
+                                    fields["burn_in_years"])
+    model = _params(doc.get("model", {}), MODEL_PARAMS, file, "model", fill_defaults=False)
+    instruments = _instruments(doc.get("instruments", []), fields["regions"], calendar, file)
+    return Scenario(**fields, model=model, instruments=instruments, path=file, sha256=sha256)
+
+
+def _check_shape(doc: Mapping[str, Any], file: str) -> None:
+    """Check the top-level keys and the kind of value each one holds."""
+    _no_unknown(doc, _TOP_KEYS, file, "")
+    if "scenario" in doc and not isinstance(doc["scenario"], Mapping):
+        raise InputError(file, "scenario", "a [scenario] table", _show(doc["scenario"]))
+    if "model" in doc and not isinstance(doc["model"], Mapping):
+        raise InputError(file, "model", "a table of parameters", _show(doc["model"]))
+    value = doc.get("instruments", [])
+    if isinstance(value, Mapping):
+        raise InputError(file, "instruments", "an array of tables [[instruments]]",
+                         "a single table [instruments]", "write [[instruments]] for each one")
+    if not isinstance(value, list):
+        raise InputError(file, "instruments", "an array of tables [[instruments]]",
+                         _show(value))
+
+
+def _scenario_fields(head: Mapping[str, Any], file: str) -> dict[str, Any]:
+    """Validate the ``[scenario]`` table; return its fields, defaults filled in."""
+    _no_unknown(head, _SCENARIO_KEYS, file, "scenario")
     for key, kind in _SCENARIO_KEYS.items():
         if key in head and (not isinstance(head[key], kind) or isinstance(head[key], bool)):
             raise InputError(file, f"scenario.{key}", _type_name(kind), _show(head[key]))
-    if "name" not in head:
-        raise InputError(file, "scenario.name", "a name for the scenario", "nothing")
     defaults = Scenario(name="")
-    start = head.get("start_year", defaults.start_year)
-    end = head.get("end_year", defaults.end_year)
-    burn = head.get("burn_in_years", defaults.burn_in_years)
-    if not 2000 <= start <= 2030:
-        raise InputError(file, "scenario.start_year", "a year in 2000..2030", _show(start))
-    if not start <= end <= 2050:
-        raise InputError(file, "scenario.end_year", f"a year in {start}..2050", _show(end))
-    if not 0 <= burn <= 20:
-        raise InputError(file, "scenario.burn_in_years", "a whole number in 0..20", _show(burn))
-    replicates = head.get("replicates", defaults.replicates)
-    if not 1 <= replicates <= 100_000:
-        raise InputError(file, "scenario.replicates", "a whole number >= 1", _show(replicates))
-    seed = head.get("seed", defaults.seed)
-    if not 0 <= seed < 2**63:
-        raise InputError(file, "scenario.seed", "a whole number in [0, 2**63)", _show(seed))
-    scale = float(head.get("scale", defaults.scale))
-    if not 0.0 < scale <= 1.0:
-        raise InputError(file, "scenario.scale", "a number in (0, 1]", _show(head["scale"]))
-    regions = _regions(head.get("regions", "all"), file, "scenario.regions")
-    calendar = Calendar.for_horizon(start, end, burn)
-    instruments = doc.get("instruments", [])
-    if not isinstance(instruments, list):
-        raise InputError(file, "instruments", "an array of tables [[instruments]]",
-                         _show(instruments))
-    return Scenario(
-        name=head["name"],
-        description=head.get("description", ""),
-        regions=regions,
-        start_year=start,
-        end_year=end,
-        burn_in_years=burn,
-        replicates=replicates,
-        seed=seed,
-        scale=scale,
-        model=_params(doc.get("model", {}), MODEL_PARAMS, file, "model.", fill_defaults=False),
-        instruments=tuple(
-            _instrument(item, k, regions, calendar, file) for k, item in enumerate(instruments)
-        ),
-        path=file,
-        sha256=sha256,
-    )
+    value = {key: head.get(key, getattr(defaults, key)) for key in _SCENARIO_KEYS}
+    value["regions"] = head.get("regions", "all")
+    _check_name(head.get("name"), file)
+    start, end = value["start_year"], value["end_year"]
+    _check(2000 <= start <= 2030, value, "start_year", "a year in 2000..2030", file)
+    _check(start <= end <= 2050, value, "end_year", f"a year in {start}..2050", file)
+    _check(0 <= value["burn_in_years"] <= 20, value, "burn_in_years",
+           "a whole number in 0..20", file)
+    _check(1 <= value["replicates"] <= 100_000, value, "replicates",
+           "a whole number in 1..100000", file)
+    _check(0 <= value["seed"] < 2**63, value, "seed", "a whole number in [0, 2**63)", file)
+    _check(0.0 < value["scale"] <= 1.0, value, "scale", "a number in (0, 1]", file)
+    value["scale"] = float(value["scale"])  # safe: in (0, 1]
+    value["regions"] = _regions(value["regions"], region_codes(), file, "scenario.regions")
+    return value
+
+
+def _check(ok: bool, values: Mapping[str, Any], key: str, expected: str, file: str) -> None:
+    """InputError at ``scenario.<key>`` unless ``ok`` (NaN compares false, so fails)."""
+    if not ok:
+        raise InputError(file, f"scenario.{key}", expected, _show(values[key]))
+
+
+def _check_name(name: Any, file: str) -> None:
+    """Check the name: it becomes the default output folder ``runs/<name>``."""
+    if name is None or not name.strip() or name in (".", "..") or _UNSAFE_NAME.search(name):
+        raise InputError(file, "scenario.name",
+                         "a name usable as a folder name (not empty, no '/' or '\\')",
+                         _show(name))
+
+
+def _regions(value: Any, known: tuple[str, ...], file: str, key: str) -> tuple[str, ...]:
+    """``"all"`` (every code in ``known``) or a list of distinct codes, in ``known``'s order."""
+    if value == "all":
+        return known
+    if isinstance(value, str):
+        hint = ('did you mean "all"?' if value.strip().casefold() == "all"
+                else f'did you mean ["{value}"]?' if value in region_codes() else "")
+        raise InputError(file, key, '"all" or a non-empty list of region codes', _show(value),
+                         hint)
+    if not isinstance(value, list) or not value:
+        raise InputError(file, key, '"all" or a non-empty list of region codes', _show(value))
+    for i, code in enumerate(value):
+        if not isinstance(code, str) or code not in region_codes():
+            raise InputError(file, f"{key}[{i}]", "a region code", _show(code),
+                             did_you_mean(code, region_codes()))
+    _no_repeats(value, "region", file, key)
+    return tuple(c for c in known if c in value)
+
+
+def _no_repeats(items: list[str], what: str, file: str, key: str) -> None:
+    """InputError at the second occurrence of anything listed twice."""
+    for i, item in enumerate(items):
+        if item in items[:i]:
+            raise InputError(file, f"{key}[{i}]", f"each {what} once",
+                             f"{item!r} listed twice (already at [{items.index(item)}])")
+
+
+# --- instruments ----------------------------------------------------------------------
+
+def _instruments(value: Any, scenario_regions: tuple[str, ...], calendar: Calendar,
+                 file: str) -> tuple[InstrumentSpec, ...]:
+    """Validate each entry of the ``[[instruments]]`` array (shape already checked)."""
+    return tuple(_instrument(item, k, scenario_regions, calendar, file)
+                 for k, item in enumerate(value))
 
 
 def _instrument(item: Any, k: int, scenario_regions: tuple[str, ...], calendar: Calendar,
                 file: str) -> InstrumentSpec:
+    """One ``[[instruments]]`` entry: type, keys, regions, period, sectors, parameters."""
     at = f"instruments[{k}]"
     if not isinstance(item, Mapping):
         raise InputError(file, at, "a table", _show(item))
-    kind = item.get("type")
-    if kind not in INSTRUMENT_TYPES:
-        raise InputError(file, f"{at}.type", "an instrument type", _show(kind),
-                         did_you_mean(kind, INSTRUMENT_TYPES))
+    kind = _instrument_type(item, at, file)
     declared = INSTRUMENT_TYPES[kind].declared_params()
-    _no_unknown(item, (*_INSTRUMENT_KEYS, *declared), file, f"{at}.")
+    _no_unknown(item, (*_INSTRUMENT_KEYS, *declared), file, at, f"a key of a {kind} instrument")
     name = item.get("name", f"{kind} {k}")
-    regions = _regions(item.get("regions", list(scenario_regions)), file, f"{at}.regions")
-    outside = [r for r in regions if r not in scenario_regions]
-    if outside:
-        raise InputError(file, f"{at}.regions", "regions listed in scenario.regions",
-                         _show(outside[0]))
-    quarters = {}
-    for key, default in (("start", calendar.label(calendar.first_reported)),
-                         ("end", calendar.label(calendar.n_quarters - 1))):
-        label = item.get(key, default)
-        try:
-            quarters[key] = calendar.parse(label) if isinstance(label, str) else None
-        except ValueError as exc:
-            raise InputError(file, f"{at}.{key}", "a quarter within the simulated period",
-                             _show(label), str(exc)) from None
-        if quarters[key] is None:
-            raise InputError(file, f"{at}.{key}", "a quarter like '2019Q1'", _show(label))
-    if quarters["end"] < quarters["start"]:
-        raise InputError(file, f"{at}.end", f"a quarter not before start {item.get('start')}",
-                         _show(item.get("end")))
-    sectors = item.get("sectors", [])
-    if not isinstance(sectors, list) or not all(isinstance(s, str) for s in sectors):
-        raise InputError(file, f"{at}.sectors", "a list of sector names", _show(sectors))
-    for r in regions:
-        own = get_region(r).sectors
-        for s in sectors:
-            if s not in own:
-                raise InputError(file, f"{at}.sectors", f"a smart sector of region {r}",
-                                 _show(s), did_you_mean(s, own))
-    params = {key: item[key] for key in declared if key in item}
-    if "budget_per_year" not in params:
+    if not isinstance(name, str) or not name.strip():
+        raise InputError(file, f"{at}.name", "a string naming the instrument", _show(name))
+    regions = _instrument_regions(item.get("regions", "all"), scenario_regions, file,
+                                  f"{at}.regions")
+    start, end = _period(item, at, calendar, file)
+    sectors = _sectors(item.get("sectors", []), regions, file, f"{at}.sectors")
+    if "budget_per_year" not in item:
         raise InputError(file, f"{at}.budget_per_year", "a yearly budget in EUR", "nothing")
-    return InstrumentSpec(
-        kind=kind,
-        name=str(name),
-        params=_params(params, declared, file, f"{at}."),
-        start=calendar.label(quarters["start"]),
-        end=calendar.label(quarters["end"]),
-        regions=regions,
-        sectors=tuple(sectors),
-    )
+    params = _params({key: item[key] for key in declared if key in item}, declared, file, at)
+    _min_max(params, item, file, at)
+    return InstrumentSpec(kind=kind, name=name, params=params, start=calendar.label(start),
+                          end=calendar.label(end), regions=regions, sectors=sectors)
 
 
-def _params(values: Any, declared: Mapping[str, Param], file: str, prefix: str,
-            fill_defaults: bool = True) -> dict:
-    """Validate values against declarations; return them (with defaults, if asked)."""
+def _instrument_type(item: Mapping[str, Any], at: str, file: str) -> str:
+    """Return the entry's ``type``; with none, report a misspelled ``type`` key first."""
+    kind = item.get("type")
+    if isinstance(kind, str) and kind in INSTRUMENT_TYPES:
+        return kind
+    if "type" not in item:
+        every = {k for cls in INSTRUMENT_TYPES.values() for k in cls.declared_params()}
+        _no_unknown(item, (*_INSTRUMENT_KEYS, *sorted(every)), file, at)
+    raise InputError(file, f"{at}.type", "an instrument type", _show(kind),
+                     did_you_mean(kind, INSTRUMENT_TYPES))
+
+
+def _instrument_regions(value: Any, scenario_regions: tuple[str, ...], file: str,
+                        key: str) -> tuple[str, ...]:
+    """Return an instrument's regions: ``"all"`` (the scenario's) or some of those."""
+    regions = _regions(value, scenario_regions, file, key)
+    if value != "all":
+        for i, code in enumerate(value):
+            if code not in scenario_regions:
+                raise InputError(file, f"{key}[{i}]", "a region listed in scenario.regions",
+                                 _show(code), "add it to scenario.regions")
+    return regions
+
+
+def _period(item: Mapping[str, Any], at: str, calendar: Calendar, file: str) -> tuple[int, int]:
+    """Quarter indices of ``start`` and ``end`` (defaults: the reported horizon)."""
+    start = _quarter(item, "start", calendar.first_reported, at, calendar, file)
+    end = _quarter(item, "end", calendar.n_quarters - 1, at, calendar, file)
+    if end < start:
+        raise InputError(file, f"{at}.end", f"a quarter not before start {calendar.label(start)}",
+                         _show(item.get("end")))
+    return start, end
+
+
+def _quarter(item: Mapping[str, Any], key: str, default: int, at: str, calendar: Calendar,
+             file: str) -> int:
+    """Quarter index of a ``"YYYYQn"`` label within the simulated period."""
+    if key not in item:
+        return default
+    label = item[key]
+    match = _QUARTER.fullmatch(label.strip()) if isinstance(label, str) else None
+    if match is None:
+        raise InputError(file, f"{at}.{key}", "a quarter like '2019Q1'", _show(label),
+                         _quarter_hint(label))
+    q = calendar.index(int(match[1]), int(match[2]))
+    if not 0 <= q < calendar.n_quarters:
+        period = f"{calendar.label(0)}..{calendar.label(calendar.n_quarters - 1)}"
+        raise InputError(file, f"{at}.{key}", f"a quarter within the simulated period {period}",
+                         _show(label), "the period runs from scenario.start_year - "
+                         "burn_in_years to end_year")
+    return q
+
+
+def _quarter_hint(label: Any) -> str:
+    """Suggest the quarter meant by a date, ``19Q1``, ``2019q1``, ``Q1 2019``..."""
+    if isinstance(label, date):
+        return f"did you mean '{label.year}Q{(label.month - 1) // 3 + 1}'?"
+    if not isinstance(label, str):
+        return ""
+    text = re.sub(r"[\s_-]", "", label).upper()
+    if re.fullmatch(r"[0-9]{2}Q[1-4]", text):
+        text = "20" + text
+    elif m := re.fullmatch(r"Q([1-4])([0-9]{4})", text):
+        text = f"{m[2]}Q{m[1]}"
+    if _QUARTER.fullmatch(text):
+        return f"did you mean '{text}'?"
+    if re.fullmatch(r"[0-9]{4}Q[0-9]+", text):
+        return "quarters run Q1..Q4"
+    return ""
+
+
+def _sectors(value: Any, regions: tuple[str, ...], file: str, key: str) -> tuple[str, ...]:
+    """Eligible sectors: distinct smart sectors of every one of the instrument's regions."""
+    if isinstance(value, str):
+        raise InputError(file, key, "a list of sector names", _show(value),
+                         f'did you mean ["{value}"]?' if value.isprintable() else "")
+    if not isinstance(value, list):
+        raise InputError(file, key, "a list of sector names", _show(value))
+    for i, sector in enumerate(value):
+        if not isinstance(sector, str):
+            raise InputError(file, f"{key}[{i}]", "a sector name", _show(sector))
+        for code in regions:
+            own = get_region(code).sectors
+            if sector not in own:
+                raise InputError(file, f"{key}[{i}]", f"a smart sector of region {code}",
+                                 _show(sector), did_you_mean(sector, own))
+    _no_repeats(value, "sector", file, key)
+    return tuple(value)
+
+
+def _min_max(params: Mapping[str, float], item: Mapping[str, Any], file: str, at: str) -> None:
+    """Every ``min_x`` at most its ``max_x`` (defaults included); report the one set."""
+    for low in (name for name in params if name.startswith("min_")):
+        high = "max_" + low[4:]
+        if high in params and params[low] > params[high]:
+            if low in item:
+                key, expected = low, f"at most {high} ({params[high]:g})"
+            else:
+                key, expected = high, f"at least {low} ({params[low]:g})"
+            raise InputError(file, _join(at, key), expected, _show(item[key]))
+
+
+# --- parameters and helpers -----------------------------------------------------------
+
+def _params(values: Any, declared: Mapping[str, Param], file: str, at: str,
+            fill_defaults: bool = True) -> dict[str, float]:
+    """Validate values against declarations; return them as floats (with defaults, if asked)."""
     if not isinstance(values, Mapping):
-        raise InputError(file, prefix.rstrip("."), "a table of parameters", _show(values))
-    _no_unknown(values, declared, file, prefix)
+        raise InputError(file, at, "a table of parameters", _show(values))
+    _no_unknown(values, declared, file, at)
     out = {name: p.default for name, p in declared.items()} if fill_defaults else {}
     for name, value in values.items():
-        problem = declared[name].check(value)
+        problem = _param_problem(declared[name], value)
         if problem:
-            raise InputError(file, prefix + name, problem, _show(value))
+            raise InputError(file, _join(at, name), problem, _show(value))
         out[name] = float(value)
     return out
 
 
-def _regions(value: Any, file: str, key: str) -> tuple[str, ...]:
-    known = region_codes()
-    if value == "all":
-        return known
-    if not isinstance(value, list) or not value:
-        raise InputError(file, key, '"all" or a non-empty list of region codes', _show(value))
-    for code in value:
-        if code not in known:
-            raise InputError(file, key, "a region code", _show(code), did_you_mean(code, known))
-    dupes = sorted({c for c in value if value.count(c) > 1})
-    if dupes:
-        raise InputError(file, key, "each region once", f"{dupes[0]!r} listed twice")
-    return tuple(c for c in known if c in value)
+def _param_problem(param: Param, value: Any) -> str | None:
+    """:meth:`Param.check`, safe for NaN, infinities and integers too large for a float."""
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if not number or value != value or not param.low <= value <= param.high:
+        whole = "a whole number" if param.integer else "a number"
+        return f"{whole} in [{param.low:g}, {param.high:g}] ({param.unit})"
+    return param.check(value)
 
 
-def _no_unknown(table: Mapping[str, Any], allowed, file: str, prefix: str) -> None:
+def _no_unknown(table: Mapping[str, Any], allowed, file: str, at: str,
+                expected: str = "a known key") -> None:
+    """InputError for the first key of ``table`` not in ``allowed``, with a suggestion."""
     for key in table:
         if key not in allowed:
-            raise InputError(file, prefix + key, "a known key", "an unknown key",
+            raise InputError(file, _join(at, key), expected, "an unknown key",
                              did_you_mean(key, allowed))
 
 
+def _join(at: str, key: str) -> str:
+    """Key path ``at.key``; a key that is not a bare TOML key is shown quoted."""
+    shown = key if _BARE_KEY.fullmatch(key) else repr(key)
+    return f"{at}.{shown}" if at else shown
+
+
 def _type_name(kind) -> str:
+    """Name a type or tuple of types: ``"a string"``, ``"a whole number"``..."""
     names = {str: "a string", int: "a whole number", list: "a list", float: "a number"}
     kinds = kind if isinstance(kind, tuple) else (kind,)
+    if float in kinds:
+        kinds = tuple(k for k in kinds if k is not int)  # "a number" covers whole numbers
     return " or ".join(names[k] for k in kinds)
 
 
-def _show(value: Any) -> str:
-    return "nothing" if value is None else repr(value)
+def _show(value: Any, limit: int = 60) -> str:
+    """Show what was found, on one line and short."""
+    if value is None:
+        return "nothing"
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
