@@ -1,14 +1,16 @@
-"""The ``devise`` command: ``devise run SCENARIO.toml`` and ``devise regions``."""
+"""The ``devise`` command: ``devise run``, ``devise compare`` and ``devise regions``."""
 
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 import time
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -25,7 +27,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.handler(args)
     except InputError as exc:
-        console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False,
+                      soft_wrap=True, emoji=False)
         return 2
     except KeyboardInterrupt:
         console.print("interrupted: finished replicates are kept; run the same command to resume")
@@ -46,6 +49,24 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--workers", type=_positive_int, default=os.cpu_count() or 1,
                      help="parallel processes for replicates (default: all cores)")
     run.set_defaults(handler=_run)
+
+    compare = sub.add_parser(
+        "compare", help="run policy scenarios against a base with common random numbers")
+    compare.add_argument("base", type=Path, help="base scenario TOML file")
+    compare.add_argument("policies", type=Path, nargs="+", metavar="policy",
+                         help="policy scenario TOML file(s), same regions and horizon as base")
+    compare.add_argument("--replicates", type=_positive_int,
+                         help="override the base's replicates (applies to all)")
+    compare.add_argument("--seed", type=_seed, help="override the base's seed (applies to all)")
+    compare.add_argument("--scale", type=_scale,
+                         help="override the base's scale, 0 < x <= 1 (applies to all)")
+    compare.add_argument("--out", type=Path,
+                         help="output folder (default runs/compare-<base>-vs-<policies>)")
+    compare.add_argument("--workers", type=_positive_int, default=os.cpu_count() or 1,
+                         help="parallel processes for replicates (default: all cores)")
+    compare.add_argument("--no-contributions", action="store_true",
+                         help="skip the runs without each instrument (no contributions)")
+    compare.set_defaults(handler=_compare)
 
     regions = sub.add_parser("regions", help="list the ten partner region models")
     regions.set_defaults(handler=_regions)
@@ -91,6 +112,93 @@ def _print_summary(summary) -> None:
             f"{row.growth_2022:+.1%}", f"{row.p_target_2022:.2f}",
         )
     Console().print(table)
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from .compare import YEARS, compare, plan
+    from .scenario import load_scenario
+
+    base = load_scenario(args.base).with_overrides(
+        replicates=args.replicates, seed=args.seed, scale=args.scale)
+    policies = [load_scenario(path) for path in args.policies]
+    runs = plan(base, policies, contributions=not args.no_contributions).distinct()
+    out = args.out or Path("runs") / (
+        f"compare-{base.name}-vs-{'+'.join(p.name for p in policies)}")
+    names = escape(", ".join(p.name for p in policies))
+    console.print(f"[bold]{names}[/] against [bold]{escape(base.name)}[/]: "
+                  f"{len(runs)} scenario(s) to run, {len(base.regions)} regions, "
+                  f"{base.replicates} replicates, scale {base.scale:g}, seed {base.seed}, "
+                  f"{args.workers} worker(s)")
+    t0 = time.perf_counter()
+    with _progress() as bar:
+        task = bar.add_task("replicates", total=len(runs) * base.replicates)
+
+        def advance(name: str, replicate: int) -> None:
+            bar.update(task, advance=1, description=escape(name))
+
+        result = compare(base, policies, workers=args.workers, out_dir=out,
+                         contributions=not args.no_contributions, on_done=advance)
+    _print_comparison(result.comparison, base.name, YEARS)
+    if not result.contributions.empty:
+        _print_contributions(result.contributions, YEARS)
+    files = "comparison.csv, contributions.csv, timeseries.parquet, manifest.json, comparison.png"
+    if not result.contributions.empty:
+        files += ", contributions.png"
+    console.print(f"wrote {out}/{files} in {time.perf_counter() - t0:.1f} s")
+    return 0
+
+
+def _print_comparison(comparison, base: str, years: tuple[int, ...]) -> None:
+    for policy, rows in comparison.groupby("policy", sort=False):
+        table = Table(
+            title=escape(f"{policy} against {base}: additional enabling SMEs at the end of "
+                         "the year"),
+            caption="additional: policy - base, mean [5-95% of replicates]; P(target): share "
+                    "of replicates at +15% on 2018Q4; spend: additional public spend to the "
+                    "end of the year")
+        for col in ("region", "year", "additional SMEs", "P(target) base -> policy",
+                    "additional spend (EUR)", "EUR per additional SME"):
+            table.add_column(col, justify="left" if col == "region" else "right")
+        for row in rows.to_dict("records"):
+            for y in years:
+                table.add_row(
+                    row["region"] if y == years[0] else "", str(y),
+                    _band(row[f"additional_{y}"], row[f"additional_{y}_p05"],
+                          row[f"additional_{y}_p95"]),
+                    f"{row[f'base_p_target_{y}']:.2f} -> {row[f'policy_p_target_{y}']:.2f}",
+                    f"{row[f'additional_spend_{y}']:,.0f}",
+                    _eur(row[f"cost_per_sme_{y}"]),
+                    end_section=y == years[-1],
+                )
+        Console().print(table)
+
+
+def _print_contributions(contributions, years: tuple[int, ...]) -> None:
+    table = Table(
+        title="Contributions of the instruments, all regions",
+        caption="SMEs: policy - policy without the instrument, mean [5-95% of replicates]; "
+                "interaction: total effect - sum of contributions; spend: EUR attributed to "
+                "the end of the year")
+    for col in ("policy", "instrument", "year", "SMEs", "spend (EUR)", "EUR per SME"):
+        table.add_column(col, justify="left" if col in ("policy", "instrument") else "right")
+    total = contributions[contributions["region"] == "ALL"]
+    for (policy, instrument), rows in total.groupby(["policy", "instrument"], sort=False):
+        for row in rows.set_index("year").loc[list(years)].reset_index().to_dict("records"):
+            first = row["year"] == years[0]
+            table.add_row(
+                escape(policy) if first else "", escape(instrument) if first else "",
+                str(row["year"]),
+                _band(row["mean"], row["p05"], row["p95"]), f"{row['spend']:,.0f}",
+                _eur(row["cost_per_sme"]), end_section=row["year"] == years[-1])
+    Console().print(table)
+
+
+def _band(mean: float, low: float, high: float) -> str:
+    return f"{mean:+,.0f} [{low:+,.0f}, {high:+,.0f}]"
+
+
+def _eur(value: float) -> str:
+    return "n/a" if math.isnan(value) else f"{value:,.0f}"
 
 
 _REGION_COLUMNS = {

@@ -1,4 +1,8 @@
-"""What a run writes: summary.csv, timeseries.parquet, manifest.json, kpi.png.
+"""What runs and comparisons write.
+
+A run writes summary.csv, timeseries.parquet, manifest.json and kpi.png; a comparison
+writes comparison.csv, contributions.csv, timeseries.parquet, manifest.json,
+comparison.png and contributions.png.
 
 Everything is written into a temporary folder beside the destination and moved into
 place at the end, so a failed or interrupted run never leaves half-written outputs.
@@ -12,33 +16,84 @@ import platform
 import shutil
 import sys
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from . import __version__
-from .plotting import kpi_figure, save
+from .plotting import comparison_figure, contributions_figure, kpi_figure, save
+from .runner import content_key
 from .scenario import Scenario
+
+if TYPE_CHECKING:
+    from .compare import Comparison
+
+
+@contextmanager
+def staged(out: Path) -> Iterator[Path]:
+    """Yield a staging folder inside ``out``; move its files into ``out`` if the block succeeds.
+
+    Files already in ``out`` with the same names are replaced; the staging folder is removed
+    either way.
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out))
+    try:
+        yield staging
+        for item in staging.iterdir():
+            os.replace(item, out / item.name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def write_run(out: Path, scenario: Scenario, ts: pd.DataFrame, summary: pd.DataFrame,
               extra: Mapping[str, Any]) -> None:
     """Write a run's four outputs into ``out`` (replacing those files if present)."""
-    out.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out))
-    try:
+    with staged(out) as staging:
         summary.to_csv(staging / "summary.csv", index=False, float_format="%.6g")
         ts.to_parquet(staging / "timeseries.parquet", index=False)
         (staging / "manifest.json").write_text(json.dumps(manifest(scenario, extra), indent=2))
         save(kpi_figure(ts, f"{scenario.name}: enabling digital SMEs against the 15% target"),
              staging / "kpi.png")
-        for item in staging.iterdir():
-            os.replace(item, out / item.name)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+
+
+def write_comparison(out: Path, result: Comparison, settings: Mapping[str, Any]) -> None:
+    """Write a comparison's outputs into ``out`` (replacing those files if present).
+
+    ``comparison.csv``, ``contributions.csv``, ``timeseries.parquet`` (every scenario,
+    column ``scenario``), ``manifest.json`` (the comparison's settings, then
+    :func:`manifest` of each scenario with its content key), ``comparison.png`` and,
+    when there are contributions, ``contributions.png`` (an older one is removed otherwise).
+    """
+    plan = result.plan
+    title = f"{' + '.join(p.name for p in plan.policies)} against {plan.base.name}"
+    doc = {
+        "compare": {
+            "base": plan.base.name,
+            "policies": [p.name for p in plan.policies],
+            "left_out": [{"policy": p.name, "instrument": spec.name, "scenario": w.name}
+                         for p, spec, w in plan.left_out],
+            **settings,
+        },
+        "scenarios": [manifest(s, {"content_key": content_key(s)}) for s in plan.named()],
+    }
+    with staged(out) as staging:
+        for name in ("comparison", "contributions"):  # 10 digits: EUR amounts to the euro
+            getattr(result, name).to_csv(staging / f"{name}.csv", index=False,
+                                         float_format="%.10g")
+        result.timeseries.to_parquet(staging / "timeseries.parquet", index=False)
+        (staging / "manifest.json").write_text(json.dumps(doc, indent=2))
+        save(comparison_figure(result.comparison, f"Additional enabling SMEs: {title}"),
+             staging / "comparison.png")
+        if not result.contributions.empty:
+            save(contributions_figure(result.contributions, f"Contributions: {title}"),
+                 staging / "contributions.png")
+    if result.contributions.empty:
+        (out / "contributions.png").unlink(missing_ok=True)
 
 
 def manifest(scenario: Scenario, extra: Mapping[str, Any]) -> dict[str, Any]:

@@ -9,6 +9,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from .region import BASELINE_YEAR  # noqa: E402
@@ -57,6 +58,95 @@ def kpi_figure(ts: pd.DataFrame, title: str) -> plt.Figure:
     fig.supxlabel("year (dotted: end of 2021 and 2022)", fontsize=9, y=0.06)
     fig.tight_layout(rect=(0, 0.08, 1, 1))
     return fig
+
+
+def comparison_figure(comparison: pd.DataFrame, title: str,
+                      years: tuple[int, ...] = (2021, 2022)) -> plt.Figure:
+    """Additional enabling SMEs (policy minus base) per region and ALL, one colour per policy.
+
+    ``comparison`` has columns policy, region, ``additional_Y`` and ``additional_Y_p05``/
+    ``_p95`` for each year (:func:`simulation.compare.comparison_table`); points are the
+    mean over replicates, bars the 5-95% band of the paired differences.
+    """
+    regions = list(dict.fromkeys(comparison["region"]))
+    policies = list(dict.fromkeys(comparison["policy"]))
+    cols = min(4, len(regions))
+    rows = math.ceil(len(regions) / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.6 * rows + 0.9), squeeze=False)
+    width = 0.6 / len(policies)
+    for ax, region in zip(axes.flat, regions, strict=False):
+        for k, policy in enumerate(policies):
+            row = comparison[(comparison["region"] == region)
+                             & (comparison["policy"] == policy)].iloc[0]
+            mean = np.array([row[f"additional_{y}"] for y in years])
+            band = np.array([[row[f"additional_{y}_p05"] for y in years],
+                             [row[f"additional_{y}_p95"] for y in years]])
+            x = np.arange(len(years)) + (k - (len(policies) - 1) / 2) * width
+            ax.errorbar(x, mean, yerr=_spread(mean, band), fmt="o", capsize=3,
+                        color=PALETTE[k % len(PALETTE)], label=policy)
+        ax.axhline(0.0, color="grey", linewidth=0.8)
+        ax.set_xticks(range(len(years)), [f"{y}Q4" for y in years])
+        ax.set_xlim(-0.6, len(years) - 0.4)
+        ax.set_title(region, fontsize=10)
+        ax.set_ylabel("additional enabling SMEs\n(firms, policy - base)", fontsize=8)
+        ax.tick_params(labelsize=8)
+    for ax in list(axes.flat)[len(regions):]:
+        ax.set_visible(False)
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=min(4, len(policies)), fontsize=8,
+               frameon=False)
+    fig.suptitle(title, fontsize=11)
+    inch = 1.0 / fig.get_figheight()  # legend and x label keep their size, whatever the rows
+    fig.supxlabel("end of year (point: mean over replicates; bar: 5-95% of replicates)",
+                  fontsize=9, y=0.35 * inch)
+    fig.tight_layout(rect=(0, 0.6 * inch, 1, 1))
+    return fig
+
+
+def contributions_figure(contributions: pd.DataFrame, title: str,
+                         years: tuple[int, ...] = (2021, 2022)) -> plt.Figure:
+    """Enabling SMEs attributed to each instrument, all regions together: one panel a year.
+
+    ``contributions`` has columns policy, instrument, region, year, mean, p05, p95
+    (:func:`simulation.compare.contributions_table`); bars are the mean over replicates,
+    whiskers the 5-95% band; the interaction (total effect less the sum of contributions)
+    is hatched.
+    """
+    total = contributions[contributions["region"] == "ALL"]
+    policies = list(dict.fromkeys(total["policy"]))
+    lines = list(dict.fromkeys(zip(total["policy"], total["instrument"], strict=True)))
+    labels = [f"{p}: {i}" if len(policies) > 1 else i for p, i in lines]
+    fig, axes = plt.subplots(1, len(years), figsize=(4.2 * len(years) + 1.5,
+                                                     0.45 * len(lines) + 1.8),
+                             sharey=True, squeeze=False)
+    y = np.arange(len(lines))[::-1]
+    for ax, year in zip(axes.flat, years, strict=True):
+        rows = total[total["year"] == year].set_index(["policy", "instrument"]).loc[lines]
+        mean = rows["mean"].to_numpy(dtype=float)
+        band = rows[["p05", "p95"]].to_numpy(dtype=float).T
+        colours = [PALETTE[policies.index(p) % len(PALETTE)] for p, _ in lines]
+        hatches = ["//" if i == "interaction" else "" for _, i in lines]
+        bars = ax.barh(y, mean, xerr=_spread(mean, band), color=colours, capsize=3,
+                       edgecolor="black", linewidth=0.5)
+        for bar, hatch in zip(bars, hatches, strict=True):
+            bar.set_hatch(hatch)
+            if hatch:
+                bar.set_alpha(0.5)
+        ax.axvline(0.0, color="grey", linewidth=0.8)
+        ax.set_yticks(y, labels, fontsize=8)
+        ax.set_title(f"{year}Q4", fontsize=10)
+        ax.set_xlabel("enabling SMEs attributed (firms)", fontsize=9)
+        ax.tick_params(axis="x", labelsize=8)
+    fig.suptitle(title, fontsize=11)
+    fig.supxlabel("bar: mean over replicates of policy minus policy without the instrument; "
+                  "whisker: 5-95%; hatched: interaction", fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def _spread(mean: np.ndarray, band: np.ndarray) -> np.ndarray:
+    """Error-bar lengths below and above ``mean`` for a (low, high) band (never negative)."""
+    return np.clip(np.stack([mean - band[0], band[1] - mean]), 0.0, None)
 
 
 def save(fig: plt.Figure, path: Path) -> None:

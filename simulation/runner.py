@@ -11,10 +11,11 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
-import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import fields, is_dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -107,11 +108,36 @@ def run_replicates(
 def _checkpoint(folder: Path | None, scenario: Scenario, replicate: int) -> Path | None:
     if folder is None:
         return None
-    key = hashlib.sha256(
-        repr((scenario.sha256 or repr(scenario), scenario.seed, scenario.scale,
-              scenario.regions, __version__)).encode()
-    ).hexdigest()[:16]
-    return Path(folder) / f"{key}-r{replicate:05d}.parquet"
+    return Path(folder) / f"{content_key(scenario)}-r{replicate:05d}.parquet"
+
+
+NOT_SIMULATED = ("name", "description", "replicates", "path", "sha256")
+"""Scenario fields that do not change what a replicate simulates (left out of its key)."""
+
+
+def content_key(scenario: Scenario) -> str:
+    """A short hash of what a scenario simulates, whatever its name, file or replicate count.
+
+    Two scenarios with the same key give the same time series for the same replicate: the
+    key covers every scenario field except :data:`NOT_SIMULATED` (regions, horizon, seed,
+    scale, model overrides, instruments in order, and any field added later) and the code
+    version. It names checkpoints, so a policy with one instrument removed never reuses the
+    full policy's replicates.
+    """
+    content = [(f.name, _canonical(getattr(scenario, f.name)))
+               for f in fields(scenario) if f.name not in NOT_SIMULATED]
+    return hashlib.sha256(repr((content, __version__)).encode()).hexdigest()[:16]
+
+
+def _canonical(value: Any) -> Any:
+    """``value`` with a repr that does not depend on mapping order (dataclasses as fields)."""
+    if is_dataclass(value):
+        return [(f.name, _canonical(getattr(value, f.name))) for f in fields(value)]
+    if isinstance(value, Mapping):
+        return sorted((k, _canonical(v)) for k, v in value.items())
+    if isinstance(value, tuple | list):
+        return [_canonical(v) for v in value]
+    return value
 
 
 def add_growth(ts: pd.DataFrame) -> pd.DataFrame:

@@ -111,3 +111,56 @@ def test_regions_lists_ten(capsys):
     out = capsys.readouterr().out
     for code in ("IE04", "UKN0", "ES13", "ES21", "RO42", "FRG0", "BE2", "FI19", "BG33", "NWCB"):
         assert code in out
+
+
+BAD_INPUTS = {
+    "misspelled key": (("budget_per_year = 300000", "budget_per_yaer = 300000"),
+                       "instruments[0].budget_per_yaer", "did you mean 'budget_per_year'?"),
+    "string budget": (("budget_per_year = 300000", 'budget_per_year = "lots"'),
+                      "instruments[0].budget_per_year", "found 'lots'"),
+    "unknown region": (('"IE04", "ES13", "BG33"', '"IE04", "ES31"'), "scenario.regions[1]",
+                       "did you mean 'ES13'?"),
+    "markup in a key": (("seed = 7", '"[/x]" = 7'), "scenario.'[/x]'", "valid: name"),
+    "markup and emoji in a value": (("scale = 0.03", 'scale = ":smile: [bold]x"'),
+                                    "scenario.scale", "found ':smile: [bold]x'"),
+    "NaN in a whole-number parameter": (("budget_per_year = 100000",
+                                         "budget_per_year = 100000\nboost_quarters = nan"),
+                                        "instruments[1].boost_quarters", "found nan"),
+}
+
+
+@pytest.mark.parametrize(("edit", "key", "words"), BAD_INPUTS.values(), ids=BAD_INPUTS.keys())
+def test_bad_scenario_gives_one_error_line(scenario, tmp_path, capsys, edit, key, words):
+    assert edit[0] in SMALL
+    scenario.write_text(SMALL.replace(*edit, 1))
+    out = tmp_path / "out"
+    assert main(["run", str(scenario), "--out", str(out), "--workers", "1"]) == 2
+    err = capsys.readouterr().err
+    assert err.splitlines() == [err.strip()], err  # one line, not wrapped
+    assert err.startswith(f"error: {scenario}: {key}: expected "), err
+    assert words in err and "Traceback" not in err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(("name", "found"), [("missing.toml", "found no such file"),
+                                              ("folder", "found a directory")])
+def test_unreadable_scenario_file(tmp_path, capsys, name, found):
+    (tmp_path / "folder").mkdir()
+    out = tmp_path / "out"
+    assert main(["run", str(tmp_path / name), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.splitlines() == [err.strip()], err
+    assert err.startswith(f"error: {tmp_path / name}: expected ") and found in err, err
+    assert "Traceback" not in err
+    assert not out.exists()
+
+
+def test_markup_in_bad_input_no_traceback_in_a_subprocess(scenario, tmp_path):
+    scenario.write_text(SMALL.replace("seed = 7", '"[/x]" = 7'))
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-m", "simulation.cli", "run", str(scenario),
+                           "--out", str(out)], capture_output=True, text=True)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.startswith(f"error: {scenario}: scenario.'[/x]': expected a known key")
+    assert "Traceback" not in proc.stderr and len(proc.stderr.splitlines()) == 1
+    assert not out.exists()
