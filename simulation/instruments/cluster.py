@@ -47,7 +47,8 @@ class ClusterProgramme(PolicyInstrument):
             "Chance per call that a fully aware firm (or fully oriented SME) applies.",
         ),
         "introductions": Param(
-            1, 0, 4, "ties per firm member", f"assumption (provisional), kept low: {_FRENCH_CLUSTERS}",
+            1, 0, 4, "ties per firm member",
+            f"assumption (provisional), kept low: {_FRENCH_CLUSTERS}",
             "SME members each firm member is introduced to.", integer=True,
         ),
         "experience_boost": Param(

@@ -9,7 +9,8 @@ from ..params import Param
 from .support import ProjectSupport
 from .voucher import EVIDENCE
 
-_CANTABRIA = f"Cantabria Industria 4.0 line 2018-2021: 96 projects, EUR 5.3m grants, >EUR 16m induced ({EVIDENCE})"
+_CANTABRIA = (f"Cantabria Industria 4.0 line 2018-2021: 96 projects, EUR 5.3m grants, "
+              f">EUR 16m induced ({EVIDENCE})")
 
 
 class DigitalisationGrant(ProjectSupport):

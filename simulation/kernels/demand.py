@@ -16,8 +16,9 @@ def demand(alive, sector, maturity, awareness, absorptive, in_project,
 
     The hazard is ``demand_base x awareness x absorptive x gap / frontier`` where gap is
     the firm's distance to its sector frontier. A firm an instrument made ready (support
-    it will use, a brokered contact) demands for sure until ``ready_until``. The technology domain is drawn uniformly (no sector need profiles
-    are sourced yet). Writes ``out_domain`` (-1: no demand) and returns the demand count.
+    it will use, a brokered contact) demands for sure until ``ready_until``. The
+    technology domain is drawn uniformly (no sector need profiles are sourced yet).
+    Writes ``out_domain`` (-1: no demand) and returns the demand count.
     """
     count = 0
     for i in range(alive.shape[0]):

@@ -107,10 +107,11 @@ def match_local(demand_domain, sector, absorptive, in_project, ready_until, ties
                 value_median, value_sigma, duration_max, cross_share, out_cross):
     """Match this quarter's demanding clients with local providers, in random order.
 
-    A matched client is no longer ready (``ready_until``). Contracts are appended to the project columns from row ``n_projects`` (room must be
-    reserved). Public support attached to the client (a voucher it uses, a grant, a
-    challenge contract) multiplies the project's value by ``support_scale``, pays
-    ``support_rate`` of it up to ``support_cap``, and is used up. Clients left unmatched look abroad with chance
+    Contracts are appended to the project columns from row ``n_projects`` (room must be
+    reserved); a matched client is no longer ready (``ready_until``). Public support
+    attached to the client (a voucher it uses, a grant, a challenge contract) multiplies
+    the project's value by ``support_scale``, pays ``support_rate`` of it up to
+    ``support_cap``, and is used up. Clients left unmatched look abroad with chance
     ``cross_share``: their rows are written to ``out_cross``.
 
     Returns:
