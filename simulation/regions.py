@@ -300,7 +300,7 @@ def _region(entry: dict[str, Any], defaults: dict[str, Any], rows: dict[str, _Ro
     )
 
 
-def _default_dir() -> Path:
+def default_calibration_dir() -> Path:
     """Return the calibration folder: $DEVISE_CALIBRATION_DIR or <repo>/calibration."""
     env = os.environ.get(CALIBRATION_DIR_ENV)
     return Path(env) if env else Path(__file__).resolve().parents[1] / "calibration"
@@ -330,7 +330,7 @@ def load_registry(calibration_dir: Path | None = None) -> dict[str, RegionSpec]:
         A new dict {code: RegionSpec} (the parsed registry is cached per folder).
 
     """
-    folder = Path(calibration_dir) if calibration_dir is not None else _default_dir()
+    folder = Path(calibration_dir) if calibration_dir is not None else default_calibration_dir()
     return {spec.code: spec for spec in _load(folder.resolve())}
 
 

@@ -8,6 +8,7 @@ recomputing), and reports progress through a callback.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import multiprocessing
 import os
@@ -23,6 +24,7 @@ import pandas as pd
 from . import __version__
 from .ecosystem import Ecosystem
 from .region import BASELINE_YEAR, SERIES
+from .regions import default_calibration_dir
 from .scenario import Scenario
 
 TARGET_GROWTH = 0.15
@@ -121,12 +123,26 @@ def content_key(scenario: Scenario) -> str:
     Two scenarios with the same key give the same time series for the same replicate: the
     key covers every scenario field except :data:`NOT_SIMULATED` (regions, horizon, seed,
     scale, model overrides, instruments in order, and any field added later) and the code
-    version. It names checkpoints, so a policy with one instrument removed never reuses the
-    full policy's replicates.
+    version and :func:`code_fingerprint`. It names checkpoints, so a policy with one
+    instrument removed never reuses the full policy's replicates, and a change to the model
+    code or the calibration files never reuses replicates simulated before it.
     """
     content = [(f.name, _canonical(getattr(scenario, f.name)))
                for f in fields(scenario) if f.name not in NOT_SIMULATED]
-    return hashlib.sha256(repr((content, __version__)).encode()).hexdigest()[:16]
+    key = repr((content, __version__, code_fingerprint()))
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+@functools.cache
+def code_fingerprint() -> str:
+    """Hash of the package's source files and the calibration files the model reads."""
+    package = Path(__file__).resolve().parent
+    files = sorted(package.rglob("*.py")) + sorted(default_calibration_dir().rglob("*.*"))
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def _canonical(value: Any) -> Any:

@@ -183,6 +183,16 @@ def test_content_key_follows_what_is_simulated():
     assert content_key(a) != content_key(scenario("a", [HUB, VOUCHER]))
 
 
+def test_content_key_changes_with_the_model_code(monkeypatch):
+    """Checkpoints made by other model code or calibration files are never reused."""
+    from simulation import runner
+
+    a = scenario("a", [VOUCHER])
+    before = content_key(a)
+    monkeypatch.setattr(runner, "code_fingerprint", lambda: "edited")
+    assert content_key(a) != before
+
+
 def test_plan_aligns_policies_and_checks_what_crn_needs():
     base = scenario("base")
     planned = plan(base, [scenario("mix", [VOUCHER, HUB], seed=99, replicates=7, scale=0.05)])
