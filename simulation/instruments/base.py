@@ -160,6 +160,20 @@ class PolicyInstrument(mesa.Agent):
         places = applicants.size if unit <= 0 else int(self.allowance(q) // unit)
         return self.admit(q, applicants, places)
 
+    def fill_places(self, q: int, unit_support: float, sme_share: float,
+                    firm_chance: np.ndarray | float,
+                    sme_chance: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
+        """Places the allowance pays at ``unit_support``, a share ``sme_share`` for digital
+        SMEs and the rest for smart firms; return the admitted (firms, smes).
+
+        Unused places of one group are not given to the other.
+        """
+        places = int(self.allowance(q) // self.cost(unit_support))
+        sme_places = int(round(places * sme_share))
+        smes = self.draw_applicants(q, self.eligible_smes(), sme_chance, population="smes")
+        firms = self.draw_applicants(q, self.eligible_firms(), firm_chance)
+        return self.admit(q, firms, places - sme_places), self.admit(q, smes, sme_places)
+
     def admit(self, q: int, applicants: np.ndarray, places: int) -> np.ndarray:
         """The first ``places`` applicants; count the rest as refused."""
         self.book(q, "refused", max(applicants.size - places, 0))

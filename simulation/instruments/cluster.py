@@ -69,13 +69,8 @@ class ClusterProgramme(PolicyInstrument):
         """Admit this call's members and run the year's networking."""
         p, f, s = self.params, self.model.firms, self.model.smes
         unit = p["cost_per_member"]
-        places = int(self.allowance(q) // self.cost(unit))
-        sme_places = int(round(places * p["sme_share"]))
-        firms = self.draw_applicants(q, self.eligible_firms(), p["apply_rate"] * f.awareness)
-        smes = self.draw_applicants(q, self.eligible_smes(), p["apply_rate"] * s.orientation,
-                                    population="smes")
-        smes = self.admit(q, smes, sme_places)
-        firms = self.admit(q, firms, places - sme_places)
+        firms, smes = self.fill_places(q, unit, p["sme_share"], p["apply_rate"] * f.awareness,
+                                       p["apply_rate"] * s.orientation)
         self.disburse(q, (firms.size + smes.size) * unit)
         s.orientation[smes] += p["orientation_boost"] * (1.0 - s.orientation[smes])
         block = np.ix_(smes, self.sectors)

@@ -48,12 +48,8 @@ class SkillsTraining(PolicyInstrument):
     def act(self, q: int) -> None:
         """Fill this quarter's places."""
         p, f, s = self.params, self.model.firms, self.model.smes
-        places = int(self.allowance(q) // self.cost(p["cost_per_trainee"]))
-        sme_places = int(round(places * p["sme_share"]))
-        smes = self.draw_applicants(q, self.eligible_smes(), p["apply_rate"], population="smes")
-        firms = self.draw_applicants(q, self.eligible_firms(), p["apply_rate"] * f.awareness)
-        smes = self.admit(q, smes, sme_places)
-        firms = self.admit(q, firms, places - sme_places)
+        firms, smes = self.fill_places(q, p["cost_per_trainee"], p["sme_share"],
+                                       p["apply_rate"] * f.awareness, p["apply_rate"])
         support = (smes.size + firms.size) * p["cost_per_trainee"]
         self.disburse(q, support)
         s.capability[smes] += p["capability_boost"] * (1.0 - s.capability[smes])
