@@ -1,4 +1,4 @@
-"""The ``devise`` command: ``devise run``, ``devise compare`` and ``devise regions``."""
+"""The ``devise`` command: ``devise run``, ``compare``, ``calibrate`` and ``regions``."""
 
 from __future__ import annotations
 
@@ -67,6 +67,19 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("--no-contributions", action="store_true",
                          help="skip the runs without each instrument (no contributions)")
     compare.set_defaults(handler=_compare)
+
+    calib = sub.add_parser(
+        "calibrate", help="fit region models to their sourced targets (calibration/regions/)")
+    which = calib.add_mutually_exclusive_group(required=True)
+    which.add_argument("--region", nargs="+", metavar="CODE", help="region code(s) to fit")
+    which.add_argument("--all", action="store_true", help="fit all ten regions")
+    calib.add_argument("--mode", choices=("full", "smoke"), default="full",
+                       help="full (the committed fit) or smoke (a quick check)")
+    calib.add_argument("--workers", type=_positive_int, default=os.cpu_count() or 1,
+                       help="regions fitted at once, one process each (default: all cores)")
+    calib.add_argument("--force", action="store_true",
+                       help="refit regions whose file is already current")
+    calib.set_defaults(handler=_calibrate)
 
     regions = sub.add_parser("regions", help="list the ten partner region models")
     regions.set_defaults(handler=_regions)
@@ -201,6 +214,60 @@ def _eur(value: float) -> str:
     return "n/a" if math.isnan(value) else f"{value:,.0f}"
 
 
+def _calibrate(args: argparse.Namespace) -> int:
+    from .calibration.store import fit_quality
+    from .calibration.workflow import calibrate_region, calibrate_regions, is_current
+    from .regions import get_region, region_codes
+
+    codes = list(region_codes()) if args.all else list(dict.fromkeys(args.region))
+    for code in codes:
+        try:
+            get_region(code)
+        except KeyError as exc:
+            raise InputError("command line", "--region", "a region code (devise regions)",
+                             repr(code), str(exc.args[0])) from None
+    skipped = [c for c in codes if not args.force and is_current(c, args.mode)]
+    todo = [c for c in codes if c not in skipped]
+    if skipped:
+        console.print(f"current, skipped (use --force to refit): {', '.join(skipped)}")
+    started = time.perf_counter()
+    # Largest regions first, so the two processes finish close together.
+    todo.sort(key=lambda c: -get_region(c).n_smart_firms.value)
+    with _progress() as bar:
+        if len(todo) == 1:
+            task = bar.add_task(f"calibrating {todo[0]} (evaluations)", total=None)
+
+            def tick(done: int, budget: int, best: float) -> None:
+                bar.update(task, completed=done, total=budget,
+                           description=f"calibrating {todo[0]}: objective {best:.2f}")
+
+            calibrate_region(todo[0], args.mode, tick)
+        elif todo:
+            task = bar.add_task("calibrating regions", total=len(todo))
+            calibrate_regions(todo, args.mode, min(args.workers, len(todo)),
+                              lambda code, path: bar.advance(task))
+    console.print(f"calibrated {len(todo)} region(s) in {time.perf_counter() - started:.0f} s "
+                  f"({args.mode} mode)")
+    _print_fit_table([(c, fit_quality(c)) for c in codes])
+    return 0
+
+
+def _print_fit_table(rows: list) -> None:
+    table = Table(title="Fit quality (calibration/regions/CODE.toml; figures in "
+                        "calibration/diagnostics/)")
+    for col in ("region", "mode", "objective provisional -> fitted", "moments within 2 sd",
+                "worst moment (z)", "not identified"):
+        table.add_column(col, justify="left")
+    for code, q in rows:
+        if q is None:
+            table.add_row(code, "provisional", "not fitted", "", "", "")
+            continue
+        table.add_row(code, q["mode"], f"{q['objective_provisional']:.1f} -> {q['objective']:.1f}",
+                      f"{q['within_2']}/{q['moments']}", f"{q['worst']} ({q['worst_z']:+.1f})",
+                      ", ".join(q["unidentified"]) or "none")
+    Console().print(table)
+
+
 _REGION_COLUMNS = {
     "code": "code", "name": "name", "country": "country", "n_digital_smes": "digital SMEs",
     "n_smart_firms": "smart firms", "dii_basic_share_2021": "DII basic 2021",
@@ -212,7 +279,8 @@ def _regions(args: argparse.Namespace) -> int:
     from .regions import registry_table
 
     rows = registry_table()
-    table = Table(title="DEVISE partner region models (full-scale counts; provisional)")
+    table = Table(title="DEVISE partner region models (full-scale counts derived from sourced "
+                        "rows)")
     for title in _REGION_COLUMNS.values():
         table.add_column(title, justify="left" if title in ("code", "name") else "right")
     for row in rows:
@@ -223,6 +291,9 @@ def _regions(args: argparse.Namespace) -> int:
         out.print(f"{row['code']}: sectors {row['sectors']}; proxies: {row['proxies'] or 'none'}",
                   highlight=False)
     out.print("Sources and derivations: calibration/regions.toml, calibration/data/")
+    from .calibration.store import fit_quality
+
+    _print_fit_table([(code, fit_quality(code)) for code in (row["code"] for row in rows)])
     return 0
 
 

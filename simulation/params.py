@@ -2,8 +2,10 @@
 
 Scenario files may override any of them under ``[model]``; the loader checks names
 and bounds against these declarations, and the sensitivity and calibration steps
-read the same declarations. Values marked ``assumption`` are provisional until the
-calibration step fits them (see docs/model.md).
+read the same declarations. Parameters declared with ``fit`` bounds are fitted per
+region by ``devise calibrate`` (docs/calibration.md); a region model uses its fitted
+values (calibration/regions/CODE.toml) unless a scenario overrides them. Values marked
+``assumption`` are not fitted and stay assumptions (see docs/model.md).
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ class Param:
         source: Where the default comes from, or ``assumption (...)`` with the reasoning.
         doc: What the parameter does in the model.
         integer: Whether the value must be a whole number.
+        fit: ``(low, high)`` search bounds where the calibration fits the parameter per
+            region (``devise calibrate``), None where it is not fitted.
     """
 
     default: float
@@ -36,6 +40,7 @@ class Param:
     source: str
     doc: str
     integer: bool = False
+    fit: tuple[float, float] | None = None
 
     def check(self, value: object) -> str | None:
         """Return why ``value`` is not admissible, or None when it is."""
@@ -49,14 +54,15 @@ class Param:
 
 
 _ASSUMED = "assumption (provisional; fitted in the calibration step)"
+_FITTED = "provisional value; fitted per region by `devise calibrate` (calibration/regions/)"
 
 MODEL_PARAMS: Mapping[str, Param] = MappingProxyType(
     {
         # --- demand -------------------------------------------------------------
         "demand_base": Param(
-            0.06, 0.0, 0.5, "per quarter", _ASSUMED,
+            0.06, 0.0, 0.5, "per quarter", _FITTED,
             "Quarterly hazard that a fully aware smart firm with the largest maturity gap "
-            "starts a digital project.",
+            "starts a digital project.", fit=(0.01, 0.2),
         ),
         "frontier_start": Param(
             0.55, 0.1, 1.0, "maturity", _ASSUMED,
@@ -161,8 +167,8 @@ MODEL_PARAMS: Mapping[str, Param] = MappingProxyType(
         ),
         # --- firm dynamics ---------------------------------------------------------
         "growth_scale": Param(
-            0.08, 0.0, 1.0, "log size per quarter", _ASSUMED,
-            "Laplace scale of quarterly log-size shocks for a one-person firm.",
+            0.08, 0.0, 1.0, "log size per quarter", _FITTED,
+            "Laplace scale of quarterly log-size shocks for a one-person firm.", fit=(0.02, 0.25),
         ),
         "growth_size_exponent": Param(
             -0.2, -1.0, 0.0, "exponent",
@@ -172,19 +178,21 @@ MODEL_PARAMS: Mapping[str, Param] = MappingProxyType(
         ),
         "exit_first_year": Param(
             0.20, 0.0, 1.0, "per year",
-            "1 - one-year survival 0.80 (policy_evidence.csv firm_demography.one_year_survival)",
-            "Yearly exit hazard of digital SMEs in their first year.",
+            "1 - one-year survival 0.80 (policy_evidence.csv firm_demography.one_year_survival); "
+            "starting value of the per-region fit (calibration/regions/)",
+            "Yearly exit hazard of digital SMEs in their first year.", fit=(0.05, 0.5),
         ),
         "exit_years_2_to_5": Param(
             0.139, 0.0, 1.0, "per year",
             "derived: 1 - (0.44/0.80)^(1/4) from five-year survival 0.44 and one-year "
-            "survival 0.80 (policy_evidence.csv firm_demography rows)",
-            "Yearly exit hazard of digital SMEs aged one to five years.",
+            "survival 0.80 (policy_evidence.csv firm_demography rows); starting value of the "
+            "per-region fit (calibration/regions/)",
+            "Yearly exit hazard of digital SMEs aged one to five years.", fit=(0.02, 0.4),
         ),
         "exit_mature_factor": Param(
-            0.6, 0.0, 2.0, "x region death rate", _ASSUMED,
+            0.6, 0.0, 2.0, "x region death rate", _FITTED,
             "Exit hazard of firms older than five years, as a multiple of the region's "
-            "yearly death rate.",
+            "yearly death rate.", fit=(0.1, 2.0),
         ),
         "cash_margin": Param(
             1500.0, -1e5, 1e5, "EUR per employee per quarter", _ASSUMED,
@@ -205,14 +213,19 @@ MODEL_PARAMS: Mapping[str, Param] = MappingProxyType(
             0.02, 0.0, 0.5, "log size per quarter per log point", _ASSUMED,
             "Drift of a smart firm's size per log point of productivity above its sector mean.",
         ),
+        "firm_exit_factor": Param(
+            1.0, 0.0, 5.0, "x region death rate", _FITTED,
+            "Exit hazard of a smart firm at its sector's mean productivity, as a multiple of "
+            "the region's yearly death rate.", fit=(0.3, 2.5),
+        ),
         "exit_productivity": Param(
             1.0, 0.0, 10.0, "per log point", _ASSUMED,
             "How much a productivity lead lowers a smart firm's exit hazard (exponential).",
         ),
         # --- entry -------------------------------------------------------------------
         "birth_rate_factor": Param(
-            1.0, 0.0, 5.0, "x region birth rate", _ASSUMED,
-            "Multiplier on the region's yearly birth rate for digital SMEs.",
+            1.0, 0.0, 5.0, "x region birth rate", _FITTED,
+            "Multiplier on the region's yearly birth rate for digital SMEs.", fit=(0.3, 2.5),
         ),
         "newborn_capability": Param(
             0.25, 0.0, 1.0, "capability", _ASSUMED,
@@ -223,9 +236,9 @@ MODEL_PARAMS: Mapping[str, Param] = MappingProxyType(
             "Upper bound of an incumbent digital SME's uniform capability draw at set-up.",
         ),
         "initial_basic_ratio": Param(
-            0.6, 0.0, 1.0, "x 2021 share", _ASSUMED,
+            0.6, 0.0, 1.0, "x 2021 share", _FITTED,
             "Share of smart firms with at least basic digital intensity at the start of the "
-            "burn-in, as a multiple of the region's 2021 figure.",
+            "burn-in, as a multiple of the region's 2021 figure.", fit=(0.1, 1.0),
         ),
         # --- learning and diffusion ------------------------------------------------
         "capability_decay": Param(
@@ -243,6 +256,11 @@ MODEL_PARAMS: Mapping[str, Param] = MappingProxyType(
     }
 )
 """Every behavioural parameter of a region model, by name."""
+
+
+def fitted_params() -> dict[str, Param]:
+    """Return the parameters the calibration fits, in declaration order."""
+    return {name: p for name, p in MODEL_PARAMS.items() if p.fit is not None}
 
 
 def resolve_params(overrides: Mapping[str, float] | None = None) -> dict[str, float]:

@@ -144,12 +144,64 @@ def contributions_figure(contributions: pd.DataFrame, title: str,
     return fig
 
 
+def calibration_figure(record: dict) -> plt.Figure:
+    """Diagnostics of one region's calibration (a fitted file's content, simulation.calibration).
+
+    Left: each target's standardised distance (simulated - target) / uncertainty at the
+    fitted point (dot: mean over replicates; bar: 5-95% of replicates); the grey bands mark
+    1 and 2 uncertainties. Right: each fitted parameter within
+    its search range, provisional value (open) and fitted value (filled) with its standard
+    error; parameters that are not identified are drawn in orange and marked.
+    """
+    cal, moments, params = record["calibration"], record["moments"], record["parameters"]
+    names = list(moments)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 0.42 * max(len(names), len(params))
+                                                      + 2.2))
+    y = np.arange(len(names))[::-1]
+    for k, name in enumerate(names):
+        m = moments[name]
+        z = [(m[key] - m["target"]) / m["uncertainty"]
+             for key in ("simulated", "simulated_p05", "simulated_p95")]
+        left.errorbar(z[0], y[k], xerr=_spread(np.array([z[0]]), np.array([[z[1]], [z[2]]])),
+                      fmt="o", color=PALETTE[0], capsize=3)
+    left.axvspan(-2, 2, color="0.92", zorder=0)
+    left.axvspan(-1, 1, color="0.82", zorder=0)
+    left.axvline(0.0, color="black", linewidth=0.8)
+    labels = [f"{n}\ntarget {moments[n]['target']:.3g}{' (proxy)' if moments[n]['proxy'] else ''}"
+              for n in names]
+    left.set_yticks(y, labels, fontsize=7)
+    left.set_xlabel("(simulated - target) / target uncertainty", fontsize=9)
+    left.set_title("moments: fitted model (dot: mean; bar: 5-95% of replicates)", fontsize=9)
+    yp = np.arange(len(params))[::-1]
+    for k, (name, p) in enumerate(params.items()):
+        span = p["high"] - p["low"]
+        colour = PALETTE[0] if p["identified"] else PALETTE[5]
+        fitted = (p["value"] - p["low"]) / span
+        se = min(p.get("standard_error", 0.0) / span, 2.0)
+        right.errorbar(fitted, yp[k], xerr=se, fmt="o", color=colour, capsize=3)
+        right.plot((p["provisional"] - p["low"]) / span, yp[k], "o", mfc="none", color="grey")
+    right.set_xlim(-0.05, 1.05)
+    right.set_yticks(yp, [f"{n}{'' if p['identified'] else ' (NOT identified)'}\n"
+                          f"[{p['low']:g}, {p['high']:g}]" for n, p in params.items()],
+                     fontsize=7)
+    right.set_xlabel("position in the search range (0 = low, 1 = high)", fontsize=9)
+    right.set_title("parameters: provisional (open), fitted (filled) +- standard error",
+                    fontsize=9)
+    fig.suptitle(f"{cal['region']} calibration ({cal['mode']}): objective "
+                 f"{cal['objective_provisional']:.1f} provisional -> {cal['objective']:.1f} "
+                 f"fitted; {cal['replicates']} replicates at scale {cal['scale']:.3g}",
+                 fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
 def _spread(mean: np.ndarray, band: np.ndarray) -> np.ndarray:
     """Error-bar lengths below and above ``mean`` for a (low, high) band (never negative)."""
     return np.clip(np.stack([mean - band[0], band[1] - mean]), 0.0, None)
 
 
 def save(fig: plt.Figure, path: Path) -> None:
-    """Write a figure as PNG and release it."""
+    """Write a figure as PNG (creating its folder) and release it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=120)
     plt.close(fig)

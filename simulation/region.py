@@ -17,6 +17,7 @@ import numpy as np
 from . import rng
 from .agents import DigitalSME, SmartFirm, ViewRegistry
 from .calendar import Calendar
+from .calibration.store import fitted_values
 from .instruments import INSTRUMENT_TYPES, PolicyInstrument
 from .kernels.demand import BASIC_MATURITY, demand
 from .kernels.dynamics import firm_dynamics, sme_dynamics
@@ -164,6 +165,9 @@ class RegionModel(QuarterlyModel):
         params: Overrides of :data:`simulation.params.MODEL_PARAMS`.
         instruments: Policy instruments; those not naming this region are ignored.
         region_index: Position of the region in its ecosystem (keys cross-region ties).
+        calibrated: Start from the region's fitted parameter values
+            (calibration/regions/CODE.toml, when the file exists) instead of the declared
+            defaults; ``params`` override either.
     """
 
     def __init__(
@@ -179,6 +183,7 @@ class RegionModel(QuarterlyModel):
         params: Mapping[str, float] | None = None,
         instruments: Sequence[InstrumentSpec] = (),
         region_index: int = 0,
+        calibrated: bool = True,
     ) -> None:
         super().__init__(seed=seed, rng=rng)
         if not 0.0 < scale <= 1.0:
@@ -189,7 +194,8 @@ class RegionModel(QuarterlyModel):
         self.replicate = int(replicate)
         self.region_index = int(region_index)
         self.calendar = Calendar.for_horizon(start_year, end_year, burn_in_years)
-        self.params = resolve_params(params)
+        fitted = fitted_values(self.code) if calibrated else {}
+        self.params = resolve_params({**fitted, **(params or {})})
         run_seed = seed if isinstance(seed, int) else int(self.rng.integers(2**63))
         self.run_seed = int(run_seed)
         self.stream = int(make_stream(self.run_seed, self.replicate, self.region_index))
@@ -393,7 +399,8 @@ class RegionModel(QuarterlyModel):
         deaths = firm_dynamics(
             f.alive, f.sector, f.employees, f.productivity, f.death_q, self._sector_productivity,
             self.quarter, self.stream, p["growth_scale"], p["growth_size_exponent"],
-            p["competition"], self.spec.death_rate.value, p["exit_productivity"],
+            p["competition"], p["firm_exit_factor"] * self.spec.death_rate.value,
+            p["exit_productivity"],
         )
         self._record("firm_deaths", deaths)
 

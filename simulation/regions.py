@@ -116,13 +116,14 @@ class RegionSpec:
 
 
 @dataclass(frozen=True)
-class _Row:
+class Row:
     """One sourced row of calibration/data (geo is None for rows without a geography)."""
 
     row_id: str
     geo: str | None
     value: str
     unit: str
+    source: str = ""
 
     def count(self) -> float:
         """Return the row as a count; 'million ...' units are multiplied out."""
@@ -139,23 +140,24 @@ class _Row:
         raise ValueError(f"row {self.row_id} (unit {self.unit!r}) is not a share or rate")
 
 
-def _read_rows(data_dir: Path) -> dict[str, _Row]:
+def read_rows(data_dir: Path) -> dict[str, Row]:
     """Read every calibration/data/*.csv row, keyed by its unique row_id."""
-    rows: dict[str, _Row] = {}
+    rows: dict[str, Row] = {}
     for path in sorted(data_dir.glob("*.csv")):
         with path.open(newline="", encoding="utf-8") as f:
             for rec in csv.DictReader(f):
                 row_id = rec["row_id"]
                 if row_id in rows:
                     raise ValueError(f"duplicate row_id {row_id!r} in {path}")
-                rows[row_id] = _Row(row_id, rec.get("geo") or None, rec["value"], rec["unit"])
+                rows[row_id] = Row(row_id, rec.get("geo") or None, rec["value"], rec["unit"],
+                                   rec.get("source") or "")
     return rows
 
 
 class _Deriver:
     """Applies the module's rules to one region's rows (its own choices over the defaults)."""
 
-    def __init__(self, code: str, refs: dict[str, Any], rows: dict[str, _Row]) -> None:
+    def __init__(self, code: str, refs: dict[str, Any], rows: dict[str, Row]) -> None:
         self._code = code
         self._refs = refs
         self._rows = rows
@@ -165,7 +167,7 @@ class _Deriver:
             pop_row.count(), "persons", f"population row {pop_row.row_id}", (pop_row.row_id,)
         )
 
-    def _row(self, row_id: str) -> _Row:
+    def _row(self, row_id: str) -> Row:
         """Return a row by id; a missing id is an error naming the region."""
         try:
             return self._rows[row_id]
@@ -267,7 +269,7 @@ class _Deriver:
         return self._derived(value, unit, rule, (turb.row_id, net.row_id))
 
 
-def _region(entry: dict[str, Any], defaults: dict[str, Any], rows: dict[str, _Row]) -> RegionSpec:
+def _region(entry: dict[str, Any], defaults: dict[str, Any], rows: dict[str, Row]) -> RegionSpec:
     """Build one RegionSpec from its regions.toml entry."""
     code = entry["code"]
     keys = [s["key"] for s in entry["sectors"]]
@@ -311,7 +313,7 @@ def _load(calibration_dir: Path) -> tuple[RegionSpec, ...]:
     """Load and derive every region of one calibration folder (cached per folder)."""
     with (calibration_dir / "regions.toml").open("rb") as f:
         registry = tomllib.load(f)
-    rows = _read_rows(calibration_dir / "data")
+    rows = read_rows(calibration_dir / "data")
     specs = tuple(_region(e, registry["defaults"], rows) for e in registry["regions"])
     codes = [s.code for s in specs]
     if len(set(codes)) != len(codes):

@@ -1,0 +1,149 @@
+"""``devise calibrate``: fit, validate and record each region (one file and one figure each).
+
+A region's file is written only when its fit and validation have finished (atomically), so
+an interrupted ``--all`` keeps every region already done; rerunning skips regions whose file
+was made by the same mode from the same inputs (:func:`inputs_fingerprint`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import multiprocessing
+import subprocess
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+from typing import Any
+
+from .. import __version__
+from ..regions import default_calibration_dir
+from .fit import MODES, FitResult, calibrate
+from .store import fitted_path, read_fitted, write_fitted
+from .validation import summary, validate
+
+DIAGNOSTICS_FOLDER = "diagnostics"
+"""Folder of the per-region diagnostics figures, inside the calibration folder."""
+
+VALIDATION_REPLICATES = {"full": 8, "smoke": 2}
+"""Replicates of the validation runs per mode."""
+
+
+def calibrate_region(code: str, mode: str = "full",
+                     progress: Callable[[int, int, float], None] | None = None) -> Path:
+    """Fit, validate and record one region; return the written file's path."""
+    settings = MODES[mode]
+    result = calibrate(code, settings, progress)
+    validation = validate(code, result.fitted.values, result.problem.scale, settings.seed,
+                          VALIDATION_REPLICATES[mode])
+    record = build_record(result, mode, validation)
+    from ..plotting import calibration_figure, save
+
+    save(calibration_figure(record), diagnostics_path(code))
+    path = fitted_path(code)
+    write_fitted(path, record)  # last: the file marks the region as done
+    return path
+
+
+def diagnostics_path(code: str) -> Path:
+    """Path of a region's diagnostics figure."""
+    return default_calibration_dir() / DIAGNOSTICS_FOLDER / f"{code}.png"
+
+
+def build_record(result: FitResult, mode: str, validation: dict[str, Any]) -> dict[str, Any]:
+    """The content of a region's fitted file (schema in :mod:`.store`)."""
+    problem, fitted, settings = result.problem, result.fitted, result.problem.settings
+    parameters = {}
+    for name, p in problem.params.items():
+        identified = result.identified[name]
+        note = "identified" if identified else (
+            "NOT identified: the objective is flat in this direction (standard error above "
+            "a quarter of the search range); the value is one of many that fit as well")
+        parameters[name] = {
+            "value": fitted.values[name], "low": p.fit[0], "high": p.fit[1],
+            "provisional": p.default, "standard_error": result.standard_errors[name],
+            "identified": identified, "note": note,
+        }
+    moments = {}
+    for k, t in enumerate(problem.targets):
+        band = summary(fitted.samples[:, k])
+        moments[t.name] = {
+            "target": t.value, "uncertainty": t.uncertainty, "weight": t.weight,
+            "simulated": band["mean"], "simulated_p05": band["p05"],
+            "simulated_p95": band["p95"],
+            "z": float(fitted.residuals[k] / t.weight**0.5) if t.weight else 0.0,
+            "unit": t.unit, "description": t.description, "source": t.source,
+            "rows": list(t.rows), "proxy": t.proxy,
+        }
+    return {
+        "calibration": {
+            "region": problem.code, "mode": mode, "date": dt.date.today().isoformat(),
+            "code_version": code_version(), "inputs": inputs_fingerprint(),
+            "seed": settings.seed, "replicates": settings.replicates, "scale": problem.scale,
+            "evaluations": problem.evaluations, "wall_seconds": round(result.wall_seconds, 1),
+            "method": (f"method of simulated moments; {settings.screen} Latin-hypercube points, "
+                       f"then scipy least_squares (trf, diff_step {settings.diff_step}) from the "
+                       "provisional and the best screened point; budget "
+                       f"{settings.evaluations} evaluations"),
+            "objective": fitted.objective, "objective_provisional": result.provisional.objective,
+        },
+        "parameters": parameters,
+        "moments": moments,
+        "validation": validation,
+    }
+
+
+@functools.cache
+def code_version() -> str:
+    """``devise VERSION (git DESCRIBE)``; the git part is 'unknown' outside a checkout."""
+    try:
+        described = subprocess.run(
+            ["git", "describe", "--always", "--dirty"], capture_output=True, text=True,
+            cwd=Path(__file__).parent, check=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        described = "unknown"
+    return f"devise {__version__} (git {described})"
+
+
+@functools.cache
+def inputs_fingerprint() -> str:
+    """Hash of what a fit depends on: package source, registry, targets and sourced rows."""
+    package = Path(__file__).resolve().parents[1]
+    folder = default_calibration_dir()
+    files = (sorted(package.rglob("*.py")) + [folder / "regions.toml", folder / "targets.toml"]
+             + sorted((folder / "data").glob("*.csv")))
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def is_current(code: str, mode: str) -> bool:
+    """Whether a region's file exists and was made by ``mode`` from the current inputs."""
+    path = fitted_path(code)
+    if not path.exists():
+        return False
+    calibration = read_fitted(path)["calibration"]
+    return calibration["mode"] == mode and calibration.get("inputs") == inputs_fingerprint()
+
+
+def calibrate_regions(codes: Sequence[str], mode: str, workers: int,
+                      on_done: Callable[[str, Path], None] | None = None) -> list[Path]:
+    """Calibrate several regions, ``workers`` at a time in separate processes."""
+    paths = []
+    if workers <= 1 or len(codes) <= 1:
+        for code in codes:
+            paths.append(calibrate_region(code, mode))
+            if on_done:
+                on_done(code, paths[-1])
+        return paths
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        futures = {pool.submit(calibrate_region, code, mode): code for code in codes}
+        for future in as_completed(futures):
+            paths.append(future.result())
+            if on_done:
+                on_done(futures[future], paths[-1])
+    return paths
