@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from . import __version__
+from .calibration.store import fitted_values
 from .ecosystem import Ecosystem
 from .region import BASELINE_YEAR, SERIES
 from .regions import default_calibration_dir
@@ -74,6 +75,8 @@ def run_replicates(
             same scenario content, seed, scale and code version) are loaded, not rerun.
         on_done: Called with the replicate number as each one finishes.
     """
+    for code in scenario.regions:
+        fitted_values(code)  # a broken calibration file fails here, before any process starts
     todo, done = [], {}
     for r in range(scenario.replicates):
         path = _checkpoint(checkpoint_dir, scenario, r)

@@ -106,11 +106,14 @@ def code_version() -> str:
     return f"devise {__version__} (git {described})"
 
 
-@functools.cache
 def inputs_fingerprint() -> str:
     """Hash of what a fit depends on: package source, registry, targets and sourced rows."""
+    return _fingerprint(default_calibration_dir().resolve())
+
+
+@functools.cache
+def _fingerprint(folder: Path) -> str:
     package = Path(__file__).resolve().parents[1]
-    folder = default_calibration_dir()
     files = (sorted(package.rglob("*.py")) + [folder / "regions.toml", folder / "targets.toml"]
              + sorted((folder / "data").glob("*.csv")))
     digest = hashlib.sha256()
