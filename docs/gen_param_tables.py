@@ -98,29 +98,29 @@ SECTIONS = {
 }
 
 
-def rewrite(text: str) -> str:
-    """Return ``text`` with every marked section replaced by its generated table."""
-    for name, make in SECTIONS.items():
+def rewrite(text: str, sections: dict = SECTIONS, path: Path = MODEL_MD) -> str:
+    """Return ``text`` with every marked section replaced by its generated content."""
+    for name, make in sections.items():
         pattern = re.compile(rf"(<!-- {name}:start -->\n).*?(<!-- {name}:end -->)", re.S)
         if not pattern.search(text):
-            raise SystemExit(f"{MODEL_MD}: markers for section {name!r} not found")
+            raise SystemExit(f"{path}: markers for section {name!r} not found")
         table = make()
         text = pattern.sub(lambda m, t=table: f"{m.group(1)}{t}\n{m.group(2)}", text)
     return text
 
 
-def main(argv: list[str]) -> int:
-    """Print the sections, or ``--write`` / ``--check`` them in docs/model.md."""
+def main(argv: list[str], sections: dict = SECTIONS, path: Path = MODEL_MD) -> int:
+    """Print the sections, or ``--write`` / ``--check`` them in ``path``."""
     if "--write" in argv or "--check" in argv:
-        old = MODEL_MD.read_text(encoding="utf-8")
-        new = rewrite(old)
+        old = path.read_text(encoding="utf-8")
+        new = rewrite(old, sections, path)
         if "--check" in argv:
-            print("up to date" if new == old else f"{MODEL_MD} is stale: run with --write")
+            print("up to date" if new == old else f"{path} is stale: run with --write")
             return int(new != old)
-        MODEL_MD.write_text(new, encoding="utf-8")
-        print(f"rewrote {len(SECTIONS)} sections of {MODEL_MD}")
+        path.write_text(new, encoding="utf-8")
+        print(f"rewrote {len(sections)} sections of {path}")
         return 0
-    for name, make in SECTIONS.items():
+    for name, make in sections.items():
         print(f"<!-- {name}:start -->\n{make()}\n<!-- {name}:end -->\n")
     return 0
 

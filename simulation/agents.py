@@ -7,6 +7,9 @@ and views cost nothing while nobody looks: the region model creates them on dema
 
 from __future__ import annotations
 
+import itertools
+import weakref
+
 import mesa
 import numpy as np
 
@@ -14,9 +17,31 @@ from .kernels.demand import BASIC_MATURITY
 from .taxonomy import DOMAINS, SECTORS
 
 
+class IdCounters(weakref.WeakKeyDictionary):
+    """Per-model ``unique_id`` counters that do not keep finished models alive.
+
+    Mesa 3.3 keeps its counters in a class-level ``defaultdict`` keyed by model, so every
+    model that ever created an agent stays in memory for the life of the process (a leak
+    that grows with every calibration evaluation or sweep run). This mapping counts the
+    same way (from 1, per model) but holds models weakly.
+    """
+
+    def __getitem__(self, model: mesa.Model) -> itertools.count:
+        try:
+            return super().__getitem__(model)
+        except KeyError:
+            counter = self[model] = itertools.count(1)
+            return counter
+
+
+ID_COUNTERS = IdCounters()
+"""The one counter mapping shared by every agent class of the package (ids stay unique)."""
+
+
 class _RowView(mesa.Agent):
     """Base for views over one row of a state table."""
 
+    _ids = ID_COUNTERS
     table_name = ""
 
     def __init__(self, model: mesa.Model, row: int) -> None:

@@ -18,7 +18,7 @@ import sys
 import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -105,7 +105,7 @@ def manifest(scenario: Scenario, extra: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "package": "devise",
         "version": __version__,
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "scenario": {"name": scenario.name, "file": scenario.path, "sha256": scenario.sha256},
         "seed": scenario.seed,
         "replicates": scenario.replicates,

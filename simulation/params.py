@@ -10,9 +10,9 @@ values (calibration/regions/CODE.toml) unless a scenario overrides them. Values 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Mapping
 
 from .errors import did_you_mean
 

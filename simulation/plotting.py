@@ -173,7 +173,7 @@ def calibration_figure(record: dict) -> plt.Figure:
     left.set_xlabel("(simulated - target) / target uncertainty", fontsize=9)
     left.set_title("moments: fitted model (dot: mean; bar: 5-95% of replicates)", fontsize=9)
     yp = np.arange(len(params))[::-1]
-    for k, (name, p) in enumerate(params.items()):
+    for k, p in enumerate(params.values()):
         span = p["high"] - p["low"]
         colour = PALETTE[0] if p["identified"] else PALETTE[5]
         fitted = (p["value"] - p["low"]) / span

@@ -27,8 +27,8 @@ from .kernels.learning import firm_learning, sme_learning
 from .kernels.matching import match_local, match_requests
 from .kernels.observe import observe_firms, observe_smes
 from .params import resolve_params
-from .rng import make_stream
 from .regions import get_region
+from .rng import make_stream
 from .state import FIRM_COLUMNS, NO_QUARTER, PROJECT_COLUMNS, REGION_SHIFT, SME_COLUMNS, Table
 from .taxonomy import N_DOMAINS, N_SECTORS, SECTOR_ID
 

@@ -238,3 +238,17 @@ def test_batch_run_reports_the_last_quarter(batch_results):
         pytest.xfail("mesa 3.3.1 batch_run drops the final collection (mesa issue #2514, "
                      "fixed upstream by PR #3109): results show 2019Q3, not 2019Q4")
     assert last == {"2019Q4"}
+
+
+def test_finished_models_are_freed_and_agent_ids_stay_unique():
+    """Mesa 3.3 keeps every model in a class-level id counter; ours holds models weakly."""
+    import gc
+    import weakref
+
+    model = RegionModel("ES13", scale=SCALE, seed=1, instruments=instruments(), **YEARS)
+    ids = [a.unique_id for a in model.agents]
+    assert len(ids) == len(set(ids)) and len(model.agents_by_type[InnovationVoucher]) == 1
+    ref = weakref.ref(model)
+    del model
+    gc.collect()
+    assert ref() is None

@@ -14,8 +14,9 @@ evaluations shared by all of them. The best point evaluated wins.
 
 Identification: at the fitted point the Jacobian J of the weighted residuals gives
 Gauss-Newton standard errors ``sqrt(diag((J'J)^-1))``. A parameter is reported as NOT
-identified when its standard error exceeds a quarter of its search range (the objective
-is flat in that direction, alone or together with other parameters).
+identified when its standard error exceeds a quarter of its search range: either the
+objective is flat in its own direction (marginal error ``1 / |J_j|`` too large), or other
+parameters can make up for it (collinear moments).
 """
 
 from __future__ import annotations
@@ -150,7 +151,7 @@ class FitResult:
     fitted: Evaluation
     provisional: Evaluation
     standard_errors: dict[str, float]
-    identified: dict[str, bool]
+    marginal_errors: dict[str, float]
     wall_seconds: float
 
 
@@ -185,17 +186,20 @@ def calibrate(code: str, settings: Settings,
     except _BudgetSpent:
         pass
     fitted = best[0]
-    errors, identified = identification(problem, fitted)
-    return FitResult(problem, fitted, provisional, errors, identified,
+    joint, marginal = identification(problem, fitted)
+    return FitResult(problem, fitted, provisional, joint, marginal,
                      time.perf_counter() - start)
 
 
 def identification(problem: Problem, fitted: Evaluation) -> tuple[dict[str, float],
-                                                                    dict[str, bool]]:
-    """Gauss-Newton standard errors (parameter units) and whether each parameter is identified.
+                                                                    dict[str, float]]:
+    """Joint and marginal standard errors (parameter units) of every fitted parameter.
 
-    The Jacobian uses forward differences of ``diff_step`` of each range (backward at the
-    upper bound); this costs one evaluation per parameter, outside the search budget.
+    Joint: Gauss-Newton ``sqrt(diag((J'J)^-1))``, the others free. Marginal: ``1 / |J_j|``,
+    the others held at their fitted values (large only where the objective is flat in the
+    parameter's own direction). The Jacobian uses forward differences of ``diff_step`` of
+    each range (backward at the upper bound): one evaluation per parameter, outside the
+    search budget.
     """
     x = problem.to_unit(fitted.values)
     h = problem.settings.diff_step
@@ -209,9 +213,24 @@ def identification(problem: Problem, fitted: Evaluation) -> tuple[dict[str, floa
     jac = np.column_stack(columns)
     # A tiny ridge keeps J'J invertible: directions the moments do not see get huge errors.
     cov = np.linalg.inv(jac.T @ jac + 1e-9 * np.eye(x.size))
-    se_unit = np.sqrt(np.clip(np.diag(cov), 0.0, None))
-    errors, identified = {}, {}
-    for j, (name, p) in enumerate(problem.params.items()):
-        errors[name] = float(se_unit[j]) * (p.fit[1] - p.fit[0])
-        identified[name] = bool(se_unit[j] <= SE_LIMIT)
-    return errors, identified
+    joint = np.sqrt(np.clip(np.diag(cov), 0.0, None))
+    with np.errstate(divide="ignore"):
+        marginal = 1.0 / np.linalg.norm(jac, axis=0)
+    spans = np.array([p.fit[1] - p.fit[0] for p in problem.params.values()])
+    names = list(problem.params)
+    return (dict(zip(names, (joint * spans).tolist(), strict=True)),
+            dict(zip(names, np.minimum(marginal, 1e9) * spans, strict=True)))
+
+
+def verdict(problem: Problem, name: str, joint: float, marginal: float) -> tuple[bool, str]:
+    """Whether a parameter is identified (joint standard error within SE_LIMIT of its range)
+    and a note saying why not: a flat objective, or other parameters making up for it."""
+    low, high = problem.params[name].fit
+    if joint <= SE_LIMIT * (high - low):
+        return True, "identified"
+    if marginal > SE_LIMIT * (high - low):
+        return False, ("NOT identified: the objective is flat in this direction (marginal "
+                       "standard error above a quarter of the search range)")
+    return False, ("NOT separately identified: the moments move with it, but other fitted "
+                   "parameters can make up for it (standard error above a quarter of the "
+                   "search range once they are free)")

@@ -19,7 +19,7 @@ from typing import Any
 
 from .. import __version__
 from ..regions import default_calibration_dir
-from .fit import MODES, FitResult, calibrate
+from .fit import MODES, FitResult, calibrate, verdict
 from .store import fitted_path, read_fitted, write_fitted
 from .validation import summary, validate
 
@@ -56,14 +56,12 @@ def build_record(result: FitResult, mode: str, validation: dict[str, Any]) -> di
     problem, fitted, settings = result.problem, result.fitted, result.problem.settings
     parameters = {}
     for name, p in problem.params.items():
-        identified = result.identified[name]
-        note = "identified" if identified else (
-            "NOT identified: the objective is flat in this direction (standard error above "
-            "a quarter of the search range); the value is one of many that fit as well")
+        joint, marginal = result.standard_errors[name], result.marginal_errors[name]
+        identified, note = verdict(problem, name, joint, marginal)
         parameters[name] = {
             "value": fitted.values[name], "low": p.fit[0], "high": p.fit[1],
-            "provisional": p.default, "standard_error": result.standard_errors[name],
-            "identified": identified, "note": note,
+            "provisional": p.default, "standard_error": joint,
+            "marginal_standard_error": marginal, "identified": identified, "note": note,
         }
     moments = {}
     for k, t in enumerate(problem.targets):

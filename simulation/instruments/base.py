@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, ClassVar
 import mesa
 import numpy as np
 
+from ..agents import ID_COUNTERS
 from ..params import Param
 from ..rng import uniforms
 
@@ -79,6 +80,8 @@ class PolicyInstrument(mesa.Agent):
     raises, tested), ``EFFECT`` (the documented effect in words) and ``PARAMS``, and
     implement :meth:`act`.
     """
+
+    _ids = ID_COUNTERS
 
     kind: ClassVar[str] = ""
     PURPOSE: ClassVar[int] = 0
