@@ -94,11 +94,19 @@ def build_record(result: FitResult, mode: str, validation: dict[str, Any]) -> di
 
 @functools.cache
 def code_version() -> str:
-    """``devise VERSION (git DESCRIBE)``; the git part is 'unknown' outside a checkout."""
+    """``devise VERSION (git COMMIT)``, ``+changes`` when the package or the calibration
+    inputs differ from the commit; the git part is 'unknown' outside a checkout."""
+    root = Path(__file__).resolve().parents[2]
+    inputs = ["simulation", "calibration/regions.toml", "calibration/targets.toml",
+              "calibration/data"]
     try:
-        described = subprocess.run(
-            ["git", "describe", "--always", "--dirty"], capture_output=True, text=True,
-            cwd=Path(__file__).parent, check=True, timeout=10).stdout.strip()
+        def git(*args: str) -> str:
+            return subprocess.run(["git", *args], capture_output=True, text=True, cwd=root,
+                                  check=True, timeout=10).stdout.strip()
+
+        commit = git("rev-parse", "--short", "HEAD")
+        changed = git("status", "--porcelain", "--", *inputs)
+        described = commit + ("+changes" if changed else "")
     except (OSError, subprocess.SubprocessError):
         described = "unknown"
     return f"devise {__version__} (git {described})"
