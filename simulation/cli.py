@@ -1,4 +1,4 @@
-"""The ``devise`` command: ``devise run``, ``compare``, ``calibrate`` and ``regions``."""
+"""The ``devise`` command: ``run``, ``compare``, ``calibrate``, ``sweep``, ``sensitivity``, ``regions``."""
 
 from __future__ import annotations
 
@@ -80,6 +80,22 @@ def _parser() -> argparse.ArgumentParser:
     calib.add_argument("--force", action="store_true",
                        help="refit regions whose file is already current")
     calib.set_defaults(handler=_calibrate)
+
+    for name, help_text in (("sweep", "run a sweep file's design points (resumable)"),
+                            ("sensitivity", "run a sweep file and compute Sobol or Morris "
+                                            "sensitivity indices")):
+        sweep = sub.add_parser(name, help=help_text)
+        sweep.add_argument("file", type=Path, help="sweep TOML file")
+        sweep.add_argument("--out", type=Path, help="output folder (default runs/sweep-<name>)")
+        sweep.add_argument("--workers", type=_positive_int, default=os.cpu_count() or 1,
+                           help="local processes, or Dask workers with --dask-local "
+                                "(default: all cores)")
+        where = sweep.add_mutually_exclusive_group()
+        where.add_argument("--scheduler", metavar="ADDRESS",
+                           help="run on a running Dask scheduler (tcp://host:8786)")
+        where.add_argument("--dask-local", action="store_true",
+                           help="run on a Dask LocalCluster of --workers processes")
+        sweep.set_defaults(handler=_sweep, analyse=name == "sensitivity")
 
     regions = sub.add_parser("regions", help="list the ten partner region models")
     regions.set_defaults(handler=_regions)
@@ -250,6 +266,52 @@ def _calibrate(args: argparse.Namespace) -> int:
                   f"({args.mode} mode)")
     _print_fit_table([(c, fit_quality(c)) for c in codes])
     return 0
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    from .sweep.execute import plan_runs, point_means, run_sweep
+    from .sweep.report import summarise_sweep, write_sensitivity
+    from .sweep.sensitivity import analyse
+    from .sweep.spec import load_sweep
+
+    spec = load_sweep(args.file)
+    out = args.out or Path("runs") / f"sweep-{spec.name}"
+    design, runs = plan_runs(spec)
+    backend = (f"Dask scheduler {args.scheduler}" if args.scheduler else
+               f"Dask LocalCluster of {args.workers}" if args.dask_local else
+               f"{args.workers} local process(es)")
+    console.print(f"{spec.name}: {len(design)} points x {spec.replicates} replicate(s) = "
+                  f"{len(runs)} runs on {backend}; results in {out}/runs (resumable)",
+                  highlight=False)
+    started = time.perf_counter()
+    with _progress() as bar:
+        task = bar.add_task("runs", total=len(runs))
+        stored = run_sweep(spec, out, args.workers, args.scheduler, args.dask_local,
+                           lambda done, total: bar.update(task, completed=done))
+    console.print(f"done in {time.perf_counter() - started:.1f} s", highlight=False)
+    print(summarise_sweep(spec, stored, design, out), end="")
+    if args.analyse:
+        result = analyse(spec, point_means(spec, stored), list(spec.outputs), design,
+                         spec.resamples, spec.conf_level)
+        write_sensitivity(result, out)
+        _print_indices(result)
+    return 0
+
+
+def _print_indices(result) -> None:
+    table = Table(title="Sensitivity indices: value, then the confidence half-width")
+    for col in ("output", "factor", "index", "value"):
+        table.add_column(col, justify="left" if col != "value" else "right")
+    for row in result.indices.to_dict("records"):
+        conf = "" if math.isnan(row["conf"]) else f" [{row['conf']:.3f}]"
+        table.add_row(row["output"], escape(row["factor"]), row["index"],
+                      f"{row['value']:.3f}{conf}")
+    out = Console()
+    out.print(table)
+    for row in result.convergence.to_dict("records"):
+        verdict = "converged" if row["converged"] else "NOT converged: use a larger N"
+        out.print(f"{row['output']} {row['index']}: max change {row['max_change']:.3f} "
+                  f"({verdict})", highlight=False)
 
 
 def _print_fit_table(rows: list) -> None:

@@ -195,6 +195,45 @@ def calibration_figure(record: dict) -> plt.Figure:
     return fig
 
 
+def sensitivity_figure(indices: pd.DataFrame, output: str) -> plt.Figure:
+    """Sensitivity indices of one output with their confidence intervals.
+
+    ``indices`` has columns factor, index, value, conf (:mod:`simulation.sweep.sensitivity`).
+    Sobol: first-order (S1) and total (ST) index per factor, bars with bootstrap confidence
+    intervals. Morris: mu* (mean absolute elementary effect) against sigma (its spread:
+    non-linearity or interactions), one labelled point per factor.
+    """
+    kinds = set(indices["index"])
+    if "ST" in kinds:
+        wide = indices.pivot(index="factor", columns="index", values=["value", "conf"])
+        order = wide[("value", "ST")].sort_values().index
+        y = np.arange(len(order))
+        fig, ax = plt.subplots(figsize=(8, 0.45 * len(order) + 1.8))
+        for k, (name, label) in enumerate((("S1", "first order S1"), ("ST", "total ST"))):
+            ax.barh(y + (k - 0.5) * 0.38, wide.loc[order, ("value", name)], height=0.36,
+                    xerr=wide.loc[order, ("conf", name)], capsize=3, color=PALETTE[k],
+                    label=label)
+        ax.set_yticks(y, order, fontsize=8)
+        ax.axvline(0.0, color="grey", linewidth=0.8)
+        ax.set_xlabel("share of the output's variance (bars: bootstrap confidence interval)")
+        ax.legend(fontsize=8, loc="lower right")
+        ax.set_title(f"Sobol indices of {output}", fontsize=10)
+    else:
+        wide = indices.pivot(index="factor", columns="index", values="value")
+        conf = indices[indices["index"] == "mu_star"].set_index("factor")["conf"]
+        fig, ax = plt.subplots(figsize=(7, 5))
+        ax.errorbar(wide["mu_star"], wide["sigma"], xerr=conf.loc[wide.index], fmt="o",
+                    color=PALETTE[0], capsize=3)
+        for factor, row in wide.iterrows():
+            ax.annotate(factor, (row["mu_star"], row["sigma"]), fontsize=7,
+                        xytext=(4, 4), textcoords="offset points")
+        ax.set_xlabel(f"mu* (mean |elementary effect| on {output}; bar: confidence interval)")
+        ax.set_ylabel("sigma (spread of elementary effects)")
+        ax.set_title(f"Morris screening of {output}", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
 def _spread(mean: np.ndarray, band: np.ndarray) -> np.ndarray:
     """Error-bar lengths below and above ``mean`` for a (low, high) band (never negative)."""
     return np.clip(np.stack([mean - band[0], band[1] - mean]), 0.0, None)

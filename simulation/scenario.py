@@ -132,6 +132,11 @@ def load_scenario(path: str | Path) -> Scenario:
         raise _relocate(exc, origins) from None
 
 
+def read_toml(path: Path) -> dict[str, Any]:
+    """Read one UTF-8 TOML file; InputError (naming the file) if it is missing or invalid."""
+    return _toml(_read(path, str(path)), str(path))
+
+
 def _read(path: Path, file: str) -> bytes:
     """Return the file's bytes; InputError if it is missing, a directory or unreadable."""
     try:
@@ -221,10 +226,10 @@ def _extends(doc: Mapping[str, Any], file: str) -> list[tuple[str, str]]:
         keys = [f"scenario.extends[{i}]" for i in range(len(value))]
     else:
         raise InputError(file, "scenario.extends", "a file name or a non-empty list of them",
-                         _show(value))
+                         show_value(value))
     for name, key in zip(value, keys, strict=True):
         if not isinstance(name, str) or not name.strip():
-            raise InputError(file, key, "a file name", _show(name))
+            raise InputError(file, key, "a file name", show_value(name))
     return list(zip(value, keys, strict=True))
 
 
@@ -277,7 +282,7 @@ def parse_scenario(doc: Mapping[str, Any], file: str = "<scenario>", sha256: str
         raise InputError(file, "scenario", "a [scenario] table", "nothing")
     if "extends" in head:
         raise InputError(file, "scenario.extends", "no extends in a parsed document",
-                         _show(head["extends"]), "load the file with load_scenario")
+                         show_value(head["extends"]), "load the file with load_scenario")
     fields = _scenario_fields(head, file)
     calendar = Calendar.for_horizon(fields["start_year"], fields["end_year"],
                                     fields["burn_in_years"])
@@ -288,26 +293,26 @@ def parse_scenario(doc: Mapping[str, Any], file: str = "<scenario>", sha256: str
 
 def _check_shape(doc: Mapping[str, Any], file: str) -> None:
     """Check the top-level keys and the kind of value each one holds."""
-    _no_unknown(doc, _TOP_KEYS, file, "")
+    no_unknown_keys(doc, _TOP_KEYS, file, "")
     if "scenario" in doc and not isinstance(doc["scenario"], Mapping):
-        raise InputError(file, "scenario", "a [scenario] table", _show(doc["scenario"]))
+        raise InputError(file, "scenario", "a [scenario] table", show_value(doc["scenario"]))
     if "model" in doc and not isinstance(doc["model"], Mapping):
-        raise InputError(file, "model", "a table of parameters", _show(doc["model"]))
+        raise InputError(file, "model", "a table of parameters", show_value(doc["model"]))
     value = doc.get("instruments", [])
     if isinstance(value, Mapping):
         raise InputError(file, "instruments", "an array of tables [[instruments]]",
                          "a single table [instruments]", "write [[instruments]] for each one")
     if not isinstance(value, list):
         raise InputError(file, "instruments", "an array of tables [[instruments]]",
-                         _show(value))
+                         show_value(value))
 
 
 def _scenario_fields(head: Mapping[str, Any], file: str) -> dict[str, Any]:
     """Validate the ``[scenario]`` table; return its fields, defaults filled in."""
-    _no_unknown(head, _SCENARIO_KEYS, file, "scenario")
+    no_unknown_keys(head, _SCENARIO_KEYS, file, "scenario")
     for key, kind in _SCENARIO_KEYS.items():
         if key in head and (not isinstance(head[key], kind) or isinstance(head[key], bool)):
-            raise InputError(file, f"scenario.{key}", _type_name(kind), _show(head[key]))
+            raise InputError(file, f"scenario.{key}", _type_name(kind), show_value(head[key]))
     defaults = Scenario(name="")
     value = {key: head.get(key, getattr(defaults, key)) for key in _SCENARIO_KEYS}
     value["regions"] = head.get("regions", "all")
@@ -329,7 +334,7 @@ def _scenario_fields(head: Mapping[str, Any], file: str) -> dict[str, Any]:
 def _check(ok: bool, values: Mapping[str, Any], key: str, expected: str, file: str) -> None:
     """InputError at ``scenario.<key>`` unless ``ok`` (NaN compares false, so fails)."""
     if not ok:
-        raise InputError(file, f"scenario.{key}", expected, _show(values[key]))
+        raise InputError(file, f"scenario.{key}", expected, show_value(values[key]))
 
 
 def _check_name(name: Any, file: str) -> None:
@@ -337,7 +342,7 @@ def _check_name(name: Any, file: str) -> None:
     if name is None or not name.strip() or name in (".", "..") or _UNSAFE_NAME.search(name):
         raise InputError(file, "scenario.name",
                          "a name usable as a folder name (not empty, no '/' or '\\')",
-                         _show(name))
+                         show_value(name))
 
 
 def _regions(value: Any, known: tuple[str, ...], file: str, key: str) -> tuple[str, ...]:
@@ -347,13 +352,13 @@ def _regions(value: Any, known: tuple[str, ...], file: str, key: str) -> tuple[s
     if isinstance(value, str):
         hint = ('did you mean "all"?' if value.strip().casefold() == "all"
                 else f'did you mean ["{value}"]?' if value in region_codes() else "")
-        raise InputError(file, key, '"all" or a non-empty list of region codes', _show(value),
+        raise InputError(file, key, '"all" or a non-empty list of region codes', show_value(value),
                          hint)
     if not isinstance(value, list) or not value:
-        raise InputError(file, key, '"all" or a non-empty list of region codes', _show(value))
+        raise InputError(file, key, '"all" or a non-empty list of region codes', show_value(value))
     for i, code in enumerate(value):
         if not isinstance(code, str) or code not in region_codes():
-            raise InputError(file, f"{key}[{i}]", "a region code", _show(code),
+            raise InputError(file, f"{key}[{i}]", "a region code", show_value(code),
                              did_you_mean(code, region_codes()))
     _no_repeats(value, "region", file, key)
     return tuple(c for c in known if c in value)
@@ -381,13 +386,13 @@ def _instrument(item: Any, k: int, scenario_regions: tuple[str, ...], calendar: 
     """One ``[[instruments]]`` entry: type, keys, regions, period, sectors, parameters."""
     at = f"instruments[{k}]"
     if not isinstance(item, Mapping):
-        raise InputError(file, at, "a table", _show(item))
+        raise InputError(file, at, "a table", show_value(item))
     kind = _instrument_type(item, at, file)
     declared = INSTRUMENT_TYPES[kind].declared_params()
-    _no_unknown(item, (*_INSTRUMENT_KEYS, *declared), file, at, f"a key of a {kind} instrument")
+    no_unknown_keys(item, (*_INSTRUMENT_KEYS, *declared), file, at, f"a key of a {kind} instrument")
     name = item.get("name", f"{kind} {k}")
     if not isinstance(name, str) or not name.strip():
-        raise InputError(file, f"{at}.name", "a string naming the instrument", _show(name))
+        raise InputError(file, f"{at}.name", "a string naming the instrument", show_value(name))
     regions = _instrument_regions(item.get("regions", "all"), scenario_regions, file,
                                   f"{at}.regions")
     start, end = _period(item, at, calendar, file)
@@ -407,8 +412,8 @@ def _instrument_type(item: Mapping[str, Any], at: str, file: str) -> str:
         return kind
     if "type" not in item:
         every = {k for cls in INSTRUMENT_TYPES.values() for k in cls.declared_params()}
-        _no_unknown(item, (*_INSTRUMENT_KEYS, *sorted(every)), file, at)
-    raise InputError(file, f"{at}.type", "an instrument type", _show(kind),
+        no_unknown_keys(item, (*_INSTRUMENT_KEYS, *sorted(every)), file, at)
+    raise InputError(file, f"{at}.type", "an instrument type", show_value(kind),
                      did_you_mean(kind, INSTRUMENT_TYPES))
 
 
@@ -420,7 +425,7 @@ def _instrument_regions(value: Any, scenario_regions: tuple[str, ...], file: str
         for i, code in enumerate(value):
             if code not in scenario_regions:
                 raise InputError(file, f"{key}[{i}]", "a region listed in scenario.regions",
-                                 _show(code), "add it to scenario.regions")
+                                 show_value(code), "add it to scenario.regions")
     return regions
 
 
@@ -430,7 +435,7 @@ def _period(item: Mapping[str, Any], at: str, calendar: Calendar, file: str) -> 
     end = _quarter(item, "end", calendar.n_quarters - 1, at, calendar, file)
     if end < start:
         raise InputError(file, f"{at}.end", f"a quarter not before start {calendar.label(start)}",
-                         _show(item.get("end")))
+                         show_value(item.get("end")))
     return start, end
 
 
@@ -442,13 +447,13 @@ def _quarter(item: Mapping[str, Any], key: str, default: int, at: str, calendar:
     label = item[key]
     match = _QUARTER.fullmatch(label.strip()) if isinstance(label, str) else None
     if match is None:
-        raise InputError(file, f"{at}.{key}", "a quarter like '2019Q1'", _show(label),
+        raise InputError(file, f"{at}.{key}", "a quarter like '2019Q1'", show_value(label),
                          _quarter_hint(label))
     q = calendar.index(int(match[1]), int(match[2]))
     if not 0 <= q < calendar.n_quarters:
         period = f"{calendar.label(0)}..{calendar.label(calendar.n_quarters - 1)}"
         raise InputError(file, f"{at}.{key}", f"a quarter within the simulated period {period}",
-                         _show(label), "the period runs from scenario.start_year - "
+                         show_value(label), "the period runs from scenario.start_year - "
                          "burn_in_years to end_year")
     return q
 
@@ -474,18 +479,18 @@ def _quarter_hint(label: Any) -> str:
 def _sectors(value: Any, regions: tuple[str, ...], file: str, key: str) -> tuple[str, ...]:
     """Eligible sectors: distinct smart sectors of every one of the instrument's regions."""
     if isinstance(value, str):
-        raise InputError(file, key, "a list of sector names", _show(value),
+        raise InputError(file, key, "a list of sector names", show_value(value),
                          f'did you mean ["{value}"]?' if value.isprintable() else "")
     if not isinstance(value, list):
-        raise InputError(file, key, "a list of sector names", _show(value))
+        raise InputError(file, key, "a list of sector names", show_value(value))
     for i, sector in enumerate(value):
         if not isinstance(sector, str):
-            raise InputError(file, f"{key}[{i}]", "a sector name", _show(sector))
+            raise InputError(file, f"{key}[{i}]", "a sector name", show_value(sector))
         for code in regions:
             own = get_region(code).sectors
             if sector not in own:
                 raise InputError(file, f"{key}[{i}]", f"a smart sector of region {code}",
-                                 _show(sector), did_you_mean(sector, own))
+                                 show_value(sector), did_you_mean(sector, own))
     _no_repeats(value, "sector", file, key)
     return tuple(value)
 
@@ -499,7 +504,7 @@ def _min_max(params: Mapping[str, float], item: Mapping[str, Any], file: str, at
                 key, expected = low, f"at most {high} ({params[high]:g})"
             else:
                 key, expected = high, f"at least {low} ({params[low]:g})"
-            raise InputError(file, _join(at, key), expected, _show(item[key]))
+            raise InputError(file, _join(at, key), expected, show_value(item[key]))
 
 
 # --- parameters and helpers -----------------------------------------------------------
@@ -508,18 +513,18 @@ def _params(values: Any, declared: Mapping[str, Param], file: str, at: str,
             fill_defaults: bool = True) -> dict[str, float]:
     """Validate values against declarations; return them as floats (with defaults, if asked)."""
     if not isinstance(values, Mapping):
-        raise InputError(file, at, "a table of parameters", _show(values))
-    _no_unknown(values, declared, file, at)
+        raise InputError(file, at, "a table of parameters", show_value(values))
+    no_unknown_keys(values, declared, file, at)
     out = {name: p.default for name, p in declared.items()} if fill_defaults else {}
     for name, value in values.items():
-        problem = _param_problem(declared[name], value)
+        problem = param_problem(declared[name], value)
         if problem:
-            raise InputError(file, _join(at, name), problem, _show(value))
+            raise InputError(file, _join(at, name), problem, show_value(value))
         out[name] = float(value)
     return out
 
 
-def _param_problem(param: Param, value: Any) -> str | None:
+def param_problem(param: Param, value: Any) -> str | None:
     """:meth:`Param.check`, safe for NaN, infinities and integers too large for a float."""
     number = isinstance(value, (int, float)) and not isinstance(value, bool)
     if not number or value != value or not param.low <= value <= param.high:
@@ -528,7 +533,7 @@ def _param_problem(param: Param, value: Any) -> str | None:
     return param.check(value)
 
 
-def _no_unknown(table: Mapping[str, Any], allowed, file: str, at: str,
+def no_unknown_keys(table: Mapping[str, Any], allowed, file: str, at: str,
                 expected: str = "a known key") -> None:
     """InputError for the first key of ``table`` not in ``allowed``, with a suggestion."""
     for key in table:
@@ -552,7 +557,7 @@ def _type_name(kind) -> str:
     return " or ".join(names[k] for k in kinds)
 
 
-def _show(value: Any, limit: int = 60) -> str:
+def show_value(value: Any, limit: int = 60) -> str:
     """Show what was found, on one line and short."""
     if value is None:
         return "nothing"

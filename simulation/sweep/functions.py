@@ -1,0 +1,122 @@
+"""What one run of a sweep computes: the simulator, or a test function through the same pipeline.
+
+A :class:`RunFunction` declares the factors it accepts (dotted paths with their
+:class:`~simulation.params.Param` declarations), names its outputs, and maps one design
+point and replicate to a dict of outputs. ``devise`` runs the base scenario with the
+point's values; ``ishigami`` is the standard sensitivity-analysis test function (analytic
+Sobol indices known), used to check the pipeline end to end.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from ..instruments import INSTRUMENT_TYPES
+from ..params import MODEL_PARAMS, Param
+from ..region import BASELINE_YEAR
+from ..runner import TARGET_GROWTH, simulate
+from ..scenario import Scenario
+
+REPORT_YEAR = 2021
+"""Year whose fourth quarter the simulator's outputs describe (the DEVISE target year)."""
+
+
+@dataclass(frozen=True)
+class DeviseRun:
+    """Run the base scenario with a design point's parameter values (all regions summed).
+
+    Factors: ``model.NAME`` (any model parameter) and ``instruments.LABEL.NAME`` (a
+    parameter of the base scenario's instrument named LABEL). Outputs (at REPORT_YEAR's
+    fourth quarter, regions summed): ``enabling``, ``growth`` (against 2018Q4),
+    ``target_met`` (1 if growth >= 15%), ``spend`` (public spend over the reported years),
+    ``dii_basic_share`` (mean over regions); with ``counterfactual``, also ``additional``
+    (enabling minus the same point without instruments, same seeds) and
+    ``additional_spend``.
+    """
+
+    base: Scenario
+    counterfactual: bool = False
+
+    def declared(self) -> dict[str, Param]:
+        """Every factor path this function accepts, with its declaration."""
+        out = {f"model.{name}": p for name, p in MODEL_PARAMS.items()}
+        for spec in self.base.instruments:
+            for name, p in INSTRUMENT_TYPES[spec.kind].declared_params().items():
+                out[f"instruments.{spec.name}.{name}"] = p
+        return out
+
+    def outputs(self) -> tuple[str, ...]:
+        """Names of the outputs of one run."""
+        extra = ("additional", "additional_spend") if self.counterfactual else ()
+        return ("enabling", "growth", "target_met", "spend", "dii_basic_share", *extra)
+
+    def scenario(self, values: Mapping[str, float]) -> Scenario:
+        """The base scenario with a point's values applied."""
+        model = dict(self.base.model)
+        instruments = {spec.name: dict(spec.params) for spec in self.base.instruments}
+        for path, value in values.items():
+            head, _, rest = path.partition(".")
+            if head == "model":
+                model[rest] = value
+            else:
+                label, _, name = rest.rpartition(".")
+                instruments[label][name] = value
+        return replace(self.base, model=model, instruments=tuple(
+            replace(spec, params=instruments[spec.name]) for spec in self.base.instruments))
+
+    def __call__(self, values: Mapping[str, float], replicate: int) -> dict[str, float]:
+        """Outputs of one replicate at one design point."""
+        scenario = self.scenario(values)
+        out = _summary(simulate(scenario, replicate))
+        if self.counterfactual:
+            without = _summary(simulate(replace(scenario, instruments=()), replicate))
+            out["additional"] = out["enabling"] - without["enabling"]
+            out["additional_spend"] = out["spend"] - without["spend"]
+        return out
+
+
+def _summary(ts) -> dict[str, float]:
+    """The outputs of one simulated time series (all its regions summed)."""
+    end = ts[ts["quarter"] == f"{REPORT_YEAR}Q4"]
+    base = ts.loc[ts["quarter"] == f"{BASELINE_YEAR}Q4", "enabling"].sum()
+    enabling = float(end["enabling"].sum())
+    growth = enabling / base - 1.0 if base > 0 else math.nan
+    reported = ts[~ts["burn_in"] & (ts["year"] <= REPORT_YEAR)]
+    return {"enabling": enabling, "growth": growth,
+            "target_met": float(growth >= TARGET_GROWTH) if growth == growth else math.nan,
+            "spend": float(reported["public_spend"].sum()),
+            "dii_basic_share": float(end["dii_basic_share"].mean())}
+
+
+@dataclass(frozen=True)
+class Ishigami:
+    """The Ishigami function y = sin x1 + a sin^2 x2 + b x3^4 sin x1 on [-pi, pi]^3.
+
+    Analytic Sobol indices for a = 7, b = 0.1: S1 = (0.314, 0.442, 0), ST = (0.558, 0.442,
+    0.244). Deterministic: every replicate gives the same value.
+    """
+
+    a: float = 7.0
+    b: float = 0.1
+
+    def declared(self) -> dict[str, Param]:
+        """The three factors x1, x2, x3 on [-pi, pi]."""
+        return {name: Param(0.0, -math.pi, math.pi, "", "Ishigami & Homma (1990)", name)
+                for name in ("x1", "x2", "x3")}
+
+    def outputs(self) -> tuple[str, ...]:
+        """The single output ``y``."""
+        return ("y",)
+
+    def __call__(self, values: Mapping[str, float], replicate: int) -> dict[str, float]:
+        """Evaluate the function (``replicate`` is ignored)."""
+        x1, x2, x3 = (values[k] for k in ("x1", "x2", "x3"))
+        return {"y": float(np.sin(x1) + self.a * np.sin(x2) ** 2
+                           + self.b * x3**4 * np.sin(x1))}
+
+
+RunFunction = DeviseRun | Ishigami
