@@ -1,4 +1,4 @@
-"""The ``devise`` command: ``run``, ``compare``, ``calibrate``, ``sweep``, ``sensitivity``, ``regions``."""
+"""The ``devise`` command: run, compare, calibrate, sweep, sensitivity and regions."""
 
 from __future__ import annotations
 
