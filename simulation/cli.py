@@ -1,4 +1,4 @@
-"""The ``devise`` command: run, compare, calibrate, sweep, sensitivity and regions."""
+"""The ``devise`` command: run, compare, calibrate, sweep, sensitivity, report and regions."""
 
 from __future__ import annotations
 
@@ -96,6 +96,13 @@ def _parser() -> argparse.ArgumentParser:
         where.add_argument("--dask-local", action="store_true",
                            help="run on a Dask LocalCluster of --workers processes")
         sweep.set_defaults(handler=_sweep, analyse=name == "sensitivity")
+
+    report = sub.add_parser(
+        "report", help="write one self-contained HTML page from a run, compare or sweep folder")
+    report.add_argument("run_dir", type=Path, metavar="RUN_DIR",
+                        help="output folder of devise run, compare, sweep or sensitivity")
+    report.add_argument("--out", type=Path, help="HTML file to write (default RUN_DIR/report.html)")
+    report.set_defaults(handler=_report)
 
     regions = sub.add_parser("regions", help="list the ten partner region models")
     regions.set_defaults(handler=_regions)
@@ -335,6 +342,14 @@ _REGION_COLUMNS = {
     "n_smart_firms": "smart firms", "dii_basic_share_2021": "DII basic 2021",
     "birth_rate": "births/yr", "death_rate": "deaths/yr",
 }
+
+
+def _report(args: argparse.Namespace) -> int:
+    from .report import write_report
+
+    out = write_report(args.run_dir, args.out)
+    console.print(f"wrote {escape(str(out))} ({out.stat().st_size / 1e6:.1f} MB)", highlight=False)
+    return 0
 
 
 def _regions(args: argparse.Namespace) -> int:
