@@ -96,8 +96,8 @@ def write_comparison(out: Path, result: Comparison, settings: Mapping[str, Any])
         (out / "contributions.png").unlink(missing_ok=True)
 
 
-def manifest(scenario: Scenario, extra: Mapping[str, Any]) -> dict[str, Any]:
-    """Provenance of a run: code version, scenario file and hash, seeds, scale, platform."""
+def environment() -> dict[str, Any]:
+    """Package, version, creation time, Python, platform and library versions of an output."""
     import mesa
     import numba
     import numpy
@@ -106,6 +106,17 @@ def manifest(scenario: Scenario, extra: Mapping[str, Any]) -> dict[str, Any]:
         "package": "devise",
         "version": __version__,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "libraries": {"numpy": numpy.__version__, "numba": numba.__version__,
+                      "mesa": mesa.__version__, "pandas": pd.__version__},
+    }
+
+
+def manifest(scenario: Scenario, extra: Mapping[str, Any]) -> dict[str, Any]:
+    """Provenance of a run: code version, scenario file and hash, seeds, scale, platform."""
+    return {
+        **environment(),
         "scenario": {"name": scenario.name, "file": scenario.path, "sha256": scenario.sha256},
         "seed": scenario.seed,
         "replicates": scenario.replicates,
@@ -116,9 +127,5 @@ def manifest(scenario: Scenario, extra: Mapping[str, Any]) -> dict[str, Any]:
                     "burn_in_years": scenario.burn_in_years},
         "model_overrides": dict(scenario.model),
         "instruments": [s.name for s in scenario.instruments],
-        "python": sys.version.split()[0],
-        "platform": platform.platform(),
-        "libraries": {"numpy": numpy.__version__, "numba": numba.__version__,
-                      "mesa": mesa.__version__, "pandas": pd.__version__},
         **extra,
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import signal
@@ -64,6 +65,9 @@ def test_ishigami_sobol_indices_are_recovered_through_the_cli(tmp_path):
     convergence = pd.read_csv(out / "convergence.csv")
     assert set(convergence["index"]) == {"S1", "ST"} and convergence["converged"].all()
     assert (out / "sensitivity_y.png").stat().st_size > 10_000
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["runs"] == 1024 * 8 and manifest["failed"] == 0
+    assert manifest["design"] == "sobol" and len(manifest["scenario"]["sha256"]) == 64
 
 
 def test_morris_screening_runs_and_ranks_the_inert_first_order_factor_last(tmp_path):

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 
 import pandas as pd
 
-from ..outputs import staged
+from ..outputs import environment, staged
 from .discovery import describe, prim_box
 from .execute import point_means
 from .sensitivity import Sensitivity
@@ -18,7 +20,7 @@ TARGET_OUTPUT = "target_met"
 
 def summarise_sweep(spec: SweepSpec, runs: pd.DataFrame, design: pd.DataFrame,
                     out: Path) -> str:
-    """Write points.csv (design and per-point means) and summary.txt; return the summary."""
+    """Write points.csv, summary.txt and manifest.json (provenance); return the summary."""
     means = point_means(spec, runs)
     failed = runs[runs["error"] != ""]
     lines = [f"sweep {spec.name}: {spec.design} design, {len(design)} points x "
@@ -39,7 +41,26 @@ def summarise_sweep(spec: SweepSpec, runs: pd.DataFrame, design: pd.DataFrame,
     with staged(out) as folder:
         design.join(means).to_csv(folder / "points.csv")
         (folder / "summary.txt").write_text(text)
+        (folder / "manifest.json").write_text(json.dumps(sweep_manifest(spec, runs), indent=2))
     return text
+
+
+def sweep_manifest(spec: SweepSpec, runs: pd.DataFrame) -> dict:
+    """Provenance of a sweep: its file and hash, design, factors, seed, runs, environment."""
+    base = getattr(spec.function, "base", None)
+    return {
+        **environment(),
+        "scenario": {"name": spec.name, "file": spec.path,
+                     "sha256": hashlib.sha256(Path(spec.path).read_bytes()).hexdigest()},
+        "base": {"name": base.name, "file": base.path, "sha256": base.sha256,
+                 "scale": base.scale, "regions": list(base.regions)} if base else
+                type(spec.function).__name__,
+        "seed": spec.seed, "replicates": spec.replicates, "design": spec.design,
+        "samples": spec.samples,
+        "factors": [{"path": f.path, "low": f.low, "high": f.high, "levels": list(f.levels)}
+                    for f in spec.factors],
+        "runs": len(runs), "failed": int((runs["error"] != "").sum()),
+    }
 
 
 def write_sensitivity(result: Sensitivity, out: Path) -> list[Path]:
