@@ -19,3 +19,11 @@ CONFIGURATIONS = {
 
 REPEATS = 3
 """Warm runs per configuration; the median is reported."""
+
+REFERENCE = {
+    "reference-small": {"region": "ES13", "scale": 0.05},
+    "reference-large": {"region": "ES13", "scale": 0.2},
+    "reference-full": {"region": "ES13", "scale": 1.0},
+}
+"""Numba core against the idiomatic Mesa reference (bench/mesa_reference.py): one region alone,
+business as usual, the same horizon as FULL (2013Q1-2025Q4), seed FULL["seed"]."""

@@ -1,7 +1,7 @@
 """Benchmark the numba core: one command, figures written to bench/results/latest.json.
 
     python bench/run.py            # all configurations
-    python bench/run.py small      # one configuration
+    python bench/run.py small      # one configuration (or reference-small, ...)
 
 For each configuration (bench/configurations.py), in fresh subprocesses so that one
 measurement cannot warm or pollute another:
@@ -11,6 +11,10 @@ measurement cannot warm or pollute another:
 - cold: the same replicate with an empty numba cache (compilation included), once;
 - memory: peak resident memory of the process above its level after imports, per agent
   (agents = rows ever allocated to firms), and the state arrays' own bytes per agent.
+
+For each REFERENCE configuration, in one fresh process: the numba core (warm, median of
+REPEATS) against the idiomatic Mesa reference (bench/mesa_reference.py) on the same region,
+scale, seed and horizon; the ratio of their wall times, and whether every series is identical.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from configurations import CONFIGURATIONS, REPEATS  # noqa: E402
+from configurations import CONFIGURATIONS, FULL, REFERENCE, REPEATS  # noqa: E402
 
 CHILD = r"""
 import json, resource, sys, time
@@ -50,6 +54,46 @@ print(json.dumps({
     "phases_s": eco.timings,
 }))
 """
+
+
+REFERENCE_CHILD = r"""
+import json, statistics, sys, time
+sys.path.insert(0, sys.argv[2])
+from mesa_reference import ReferenceRegion
+from simulation.region import RegionModel
+c = json.loads(sys.argv[1])
+kw = dict(scale=c["scale"], seed=c["seed"], start_year=c["start_year"], end_year=c["end_year"],
+          burn_in_years=c["burn_in_years"])
+
+def timed(cls):
+    t0 = time.perf_counter()
+    model = cls(c["region"], **kw).run()
+    return time.perf_counter() - t0, model
+
+timed(RegionModel)  # warm the JIT cache and imports
+core = [timed(RegionModel) for _ in range(c["repeats"])]
+reference = [timed(ReferenceRegion) for _ in range(c["reference_repeats"])]
+same = all((core[0][1].series[k] == reference[0][1].series[k]).all() for k in core[0][1].series)
+agent_steps = (core[0][1].series["smes_alive"].sum() + core[0][1].series["firms_alive"].sum()) * c["scale"]
+print(json.dumps({"core_s": [t for t, _ in core], "reference_s": [t for t, _ in reference],
+                  "identical_series": bool(same), "agent_steps": agent_steps}))
+"""
+
+
+def measure_reference(name: str, config: dict) -> dict:
+    """Numba core against the Mesa reference on one configuration, in one fresh process."""
+    full = {**config, "seed": FULL["seed"], "start_year": FULL["start_year"],
+            "end_year": FULL["end_year"], "burn_in_years": FULL["burn_in_years"],
+            "repeats": REPEATS, "reference_repeats": 1 if config["scale"] >= 0.5 else REPEATS}
+    out = subprocess.run([sys.executable, "-c", REFERENCE_CHILD, json.dumps(full), str(HERE)],
+                         check=True, capture_output=True, text=True)
+    r = json.loads(out.stdout.strip().splitlines()[-1])
+    core, reference = statistics.median(r["core_s"]), statistics.median(r["reference_s"])
+    return {"configuration": name, **config, "core_s": round(core, 4),
+            "reference_s": round(reference, 3), "ratio": round(reference / core, 1),
+            "core_agent_steps_per_s": round(r["agent_steps"] / core),
+            "reference_agent_steps_per_s": round(r["agent_steps"] / reference),
+            "identical_series": r["identical_series"]}
 
 
 def child(config: dict, env: dict | None = None) -> tuple[dict, float]:
@@ -89,8 +133,12 @@ def measure(name: str, config: dict) -> dict:
 
 def main(names: list[str]) -> None:
     """Measure the named configurations (all by default) and write the results file."""
-    results = [measure(n, CONFIGURATIONS[n]) for n in (names or CONFIGURATIONS)]
-    report = {"python": sys.version.split()[0], "cpus": os.cpu_count(), "results": results}
+    results = [measure(n, CONFIGURATIONS[n]) for n in (names or CONFIGURATIONS)
+               if n in CONFIGURATIONS]
+    reference = [measure_reference(n, REFERENCE[n]) for n in (names or REFERENCE)
+                 if n in REFERENCE]
+    report = {"python": sys.version.split()[0], "cpus": os.cpu_count(), "results": results,
+              "reference": reference}
     (HERE / "results" / "latest.json").write_text(json.dumps(report, indent=2) + "\n")
     print("| configuration | agents | warm replicate (s) | warm run (s) | agent-steps/s | "
           "cold start (s) | peak memory / agent (B) |")
@@ -99,6 +147,12 @@ def main(names: list[str]) -> None:
         print(f"| {r['configuration']} | {r['agents']:,} | {r['warm_replicate_s']} | "
               f"{r['warm_run_s']} | {r['agent_steps_per_s']:,} | {r['cold_replicate_s']} | "
               f"{r['peak_memory_per_agent_bytes']} |")
+    print("\n| configuration | region, scale | numba core (s) | Mesa reference (s) | ratio | "
+          "identical |")
+    print("|---|---|---|---|---|---|")
+    for r in reference:
+        print(f"| {r['configuration']} | {r['region']}, {r['scale']} | {r['core_s']} | "
+              f"{r['reference_s']} | {r['ratio']} | {r['identical_series']} |")
 
 
 if __name__ == "__main__":
