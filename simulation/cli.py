@@ -46,8 +46,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=_seed, help="override scenario.seed")
     run.add_argument("--scale", type=_scale, help="override scenario.scale (0 < x <= 1)")
     run.add_argument("--out", type=Path, help="output folder (default runs/<scenario name>)")
-    run.add_argument("--workers", type=_positive_int, default=os.cpu_count() or 1,
-                     help="parallel processes for replicates (default: all cores)")
+    _add_workers(run, "parallel processes for replicates")
     run.set_defaults(handler=_run)
 
     compare = sub.add_parser(
@@ -62,8 +61,7 @@ def _parser() -> argparse.ArgumentParser:
                          help="override the base's scale, 0 < x <= 1 (applies to all)")
     compare.add_argument("--out", type=Path,
                          help="output folder (default runs/compare-<base>-vs-<policies>)")
-    compare.add_argument("--workers", type=_positive_int, default=os.cpu_count() or 1,
-                         help="parallel processes for replicates (default: all cores)")
+    _add_workers(compare, "parallel processes for replicates")
     compare.add_argument("--no-contributions", action="store_true",
                          help="skip the runs without each instrument (no contributions)")
     compare.set_defaults(handler=_compare)
@@ -75,8 +73,7 @@ def _parser() -> argparse.ArgumentParser:
     which.add_argument("--all", action="store_true", help="fit all ten regions")
     calib.add_argument("--mode", choices=("full", "smoke"), default="full",
                        help="full (the committed fit) or smoke (a quick check)")
-    calib.add_argument("--workers", type=_positive_int, default=os.cpu_count() or 1,
-                       help="regions fitted at once, one process each (default: all cores)")
+    _add_workers(calib, "regions fitted at once, one process each")
     calib.add_argument("--force", action="store_true",
                        help="refit regions whose file is already current")
     calib.set_defaults(handler=_calibrate)
@@ -87,9 +84,7 @@ def _parser() -> argparse.ArgumentParser:
         sweep = sub.add_parser(name, help=help_text)
         sweep.add_argument("file", type=Path, help="sweep TOML file")
         sweep.add_argument("--out", type=Path, help="output folder (default runs/sweep-<name>)")
-        sweep.add_argument("--workers", type=_positive_int, default=os.cpu_count() or 1,
-                           help="local processes, or Dask workers with --dask-local "
-                                "(default: all cores)")
+        _add_workers(sweep, "local processes, or Dask workers with --dask-local")
         where = sweep.add_mutually_exclusive_group()
         where.add_argument("--scheduler", metavar="ADDRESS",
                            help="run on a running Dask scheduler (tcp://host:8786)")
@@ -380,6 +375,12 @@ def _fmt(value) -> str:
     if isinstance(value, int):
         return f"{value:,}"
     return str(value)
+
+
+def _add_workers(parser: argparse.ArgumentParser, what: str) -> None:
+    """The ``--workers`` option: a positive whole number, all cores by default."""
+    parser.add_argument("--workers", type=_positive_int, default=os.cpu_count() or 1,
+                        help=f"{what} (default: all cores)")
 
 
 def _progress() -> Progress:

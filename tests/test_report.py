@@ -6,39 +6,11 @@ import shutil
 
 import pandas as pd
 import pytest
+from test_compare import POLICY_TOML, toml
 
 from simulation.cli import main
 from simulation.errors import InputError
 from simulation.report import write_report
-
-
-def scenario_toml(name: str, instruments: str = "") -> str:
-    return f"""
-[scenario]
-name = "{name}"
-regions = ["ES13", "RO42"]
-start_year = 2018
-end_year = 2022
-burn_in_years = 1
-replicates = 2
-seed = 3
-scale = 0.03
-{instruments}"""
-
-
-POLICY = scenario_toml("mix", """
-[[instruments]]
-type = "innovation_voucher"
-name = "vouchers"
-regions = ["ES13"]
-budget_per_year = 2_000_000
-
-[[instruments]]
-type = "matchmaking"
-name = "hub"
-regions = ["RO42"]
-budget_per_year = 400_000
-""")
 
 ISHIGAMI = "\n".join(
     ["[sweep]", 'name = "ish"', 'function = "ishigami"', 'design = "sobol"', "samples = 64",
@@ -50,8 +22,8 @@ ISHIGAMI = "\n".join(
 def folders(tmp_path_factory):
     """A run, a comparison (with contributions) and a sensitivity folder, made once."""
     tmp = tmp_path_factory.mktemp("report")
-    (tmp / "base.toml").write_text(scenario_toml("base"))
-    (tmp / "mix.toml").write_text(POLICY)
+    (tmp / "base.toml").write_text(toml("base", '["ES13", "RO42"]'))
+    (tmp / "mix.toml").write_text(POLICY_TOML)
     (tmp / "ish.toml").write_text(ISHIGAMI)
     made = {"run": tmp / "run", "compare": tmp / "compare", "sweep": tmp / "sweep"}
     assert main(["run", str(tmp / "base.toml"), "--out", str(made["run"]), "--workers", "1"]) == 0
