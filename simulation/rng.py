@@ -81,35 +81,75 @@ def make_stream(seed, replicate, region):
 
 
 @njit(cache=True)
+def quarter_key(stream, quarter):
+    """Key prefix for every draw of one quarter: compute it once per kernel call."""
+    return hash32(stream ^ (int(quarter) & _M32))
+
+
+@njit(cache=True)
+def agent_key(quarter_key, agent):
+    """Key prefix for every draw of one agent in one quarter (see :func:`quarter_key`).
+
+    ``uniform_at(agent_key(quarter_key(s, q), a), p, k) == uniform(s, q, a, p, k)``:
+    kernels that draw several numbers per agent hash the shared prefix once.
+    """
+    return hash32(quarter_key ^ (int(agent) & _M32))
+
+
+@njit(cache=True)
+def bits_at(agent_key, purpose, k):
+    """32 random bits for draw ``(purpose, k)`` under an :func:`agent_key`."""
+    return hash32(hash32(agent_key ^ (int(purpose) & _M32)) ^ (int(k) & _M32))
+
+
+@njit(cache=True)
+def uniform_at(agent_key, purpose, k):
+    """Uniform draw in the open interval (0, 1) under an :func:`agent_key`."""
+    return (bits_at(agent_key, purpose, k) + 0.5) * _INV_2_32
+
+
+@njit(cache=True)
+def normal_at(agent_key, purpose, k):
+    """Standard normal draw under an :func:`agent_key` (Box-Muller on sub-draws 2k, 2k+1)."""
+    u1 = uniform_at(agent_key, purpose, 2 * k)
+    u2 = uniform_at(agent_key, purpose, 2 * k + 1)
+    return math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)
+
+
+@njit(cache=True)
+def laplace_at(agent_key, purpose, k):
+    """Laplace(0, 1) draw by inversion under an :func:`agent_key`.
+
+    ``log(1 - 2|u|)`` given the sign of ``u`` equals ``log(1 + 2u)`` for ``u < 0`` and
+    ``-log(1 - 2u)`` otherwise, bit for bit, without a hard-to-predict branch
+    (``u`` is never 0: the uniform's grid is offset by half a step).
+    """
+    u = uniform_at(agent_key, purpose, k) - 0.5
+    return math.copysign(math.log(1.0 - 2.0 * abs(u)), u)
+
+
+@njit(cache=True)
 def bits(stream, quarter, agent, purpose, k):
     """32 random bits for the key (stream, quarter, agent, purpose, k)."""
-    h = hash32(stream ^ (int(quarter) & _M32))
-    h = hash32(h ^ (int(agent) & _M32))
-    h = hash32(h ^ (int(purpose) & _M32))
-    return hash32(h ^ (int(k) & _M32))
+    return bits_at(agent_key(quarter_key(stream, quarter), agent), purpose, k)
 
 
 @njit(cache=True)
 def uniform(stream, quarter, agent, purpose, k):
     """Uniform draw in the open interval (0, 1)."""
-    return (bits(stream, quarter, agent, purpose, k) + 0.5) * _INV_2_32
+    return uniform_at(agent_key(quarter_key(stream, quarter), agent), purpose, k)
 
 
 @njit(cache=True)
 def normal(stream, quarter, agent, purpose, k):
     """Standard normal draw (Box-Muller on sub-draws 2k and 2k+1)."""
-    u1 = uniform(stream, quarter, agent, purpose, 2 * k)
-    u2 = uniform(stream, quarter, agent, purpose, 2 * k + 1)
-    return math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)
+    return normal_at(agent_key(quarter_key(stream, quarter), agent), purpose, k)
 
 
 @njit(cache=True)
 def laplace(stream, quarter, agent, purpose, k):
     """Laplace(0, 1) draw by inversion."""
-    u = uniform(stream, quarter, agent, purpose, k) - 0.5
-    if u < 0.0:
-        return math.log(1.0 + 2.0 * u)
-    return -math.log(1.0 - 2.0 * u)
+    return laplace_at(agent_key(quarter_key(stream, quarter), agent), purpose, k)
 
 
 @njit(cache=True)

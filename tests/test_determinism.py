@@ -8,12 +8,14 @@ import sys
 import textwrap
 from pathlib import Path
 
+import numba
 import numpy as np
 import pytest
 
 import simulation
 from simulation.ecosystem import Ecosystem
 from simulation.instruments import INSTRUMENT_TYPES
+from simulation.kernels.parallel import set_threads
 from simulation.region import SERIES, InstrumentSpec, RegionModel
 from simulation.regions import region_codes
 
@@ -39,7 +41,8 @@ def region(seed: int = 1, **kw) -> RegionModel:
 
 
 def ecosystem(codes, seed: int = 1, **kw) -> Ecosystem:
-    return Ecosystem(codes, scale=SCALE, seed=seed, **{**YEARS, **kw}).run()
+    kw.setdefault("scale", SCALE)
+    return Ecosystem(codes, seed=seed, **{**YEARS, **kw}).run()
 
 
 def assert_same_series(a: RegionModel, b: RegionModel) -> None:
@@ -103,6 +106,43 @@ def test_ecosystem_same_seed_identical():
     assert sum(r.series["projects_cross_region"].sum() for r in a.regions.values()) > 0
     c = ecosystem(codes, seed=4, **kw)
     assert any(differs(a.regions[code], c.regions[code]) for code in codes)
+
+
+@pytest.fixture
+def two_kernel_threads():
+    if numba.config.NUMBA_NUM_THREADS < 2:
+        pytest.skip("numba sees one core: no second kernel thread to compare with")
+    set_threads(2)
+    yield
+    set_threads(1)
+
+
+def test_kernel_threads_change_nothing(two_kernel_threads):
+    """Row kernels on two threads (prange) give the serial run's every series and column."""
+    codes = ["ES13", "BE2"]
+    kw = {"params": {"cross_region_share": 0.5}, "instruments": instruments(("ES13", "BE2")),
+          "scale": 0.1}
+    threaded = ecosystem(codes, seed=5, **kw)
+    set_threads(1)
+    serial = ecosystem(codes, seed=5, **kw)
+    for code in codes:
+        assert_same_series(threaded.regions[code], serial.regions[code])
+        assert_same_state(threaded.regions[code], serial.regions[code])
+
+
+def test_row_kernels_run_their_parallel_twin_on_threads(two_kernel_threads, monkeypatch):
+    """With two kernel threads the parallel compilation is the one called (it is not a no-op)."""
+    from simulation.kernels.dynamics import firm_dynamics
+
+    calls = []
+    monkeypatch.setattr(firm_dynamics, "serial", lambda *a: calls.append("serial"))
+    monkeypatch.setattr(firm_dynamics, "_parallel", lambda *a: calls.append("parallel"))
+    firm_dynamics()
+    set_threads(1)
+    firm_dynamics()
+    assert calls == ["parallel", "serial"]
+    with pytest.raises(ValueError, match="positive whole number"):
+        set_threads(0)
 
 
 # --- common random numbers across region sets ---------------------------------------------------

@@ -181,6 +181,23 @@ def test_normal_moments():
         math.sqrt(-2 * math.log(u1)) * math.cos(2 * math.pi * u2), rel=1e-12)
 
 
+def test_laplace_is_the_two_branch_inversion():
+    """The branch-free form equals log(1+2u) for u < 0 and -log(1-2u) otherwise, exactly."""
+    for key in random_keys(3000, seed=5):
+        u = rng.uniform(*key) - 0.5
+        expected = math.log(1.0 + 2.0 * u) if u < 0.0 else -math.log(1.0 - 2.0 * u)
+        assert rng.laplace(*key) == expected, key
+
+
+def test_hoisted_keys_give_the_same_draws():
+    """Kernels hash (stream, quarter) once and (quarter key, agent) once per agent."""
+    for stream, q, agent, purpose, k in random_keys(500, seed=6):
+        key = rng.agent_key(rng.quarter_key(stream, q), agent)
+        assert rng.bits_at(key, purpose, k) == ref_bits(stream, q, agent, purpose, k)
+        assert rng.uniform_at(key, purpose, k) == rng.uniform(stream, q, agent, purpose, k)
+        assert rng.normal_at(key, purpose, k) == rng.normal(stream, q, agent, purpose, k)
+
+
 def test_laplace_moments():
     x = np.array([rng.laplace(STREAM, 6, a, rng.SME_GROWTH, 0) for a in range(N)])
     assert abs(x.mean()) < 0.03

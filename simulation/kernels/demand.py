@@ -1,14 +1,15 @@
 """Demand: which smart firms start looking for a digital project this quarter."""
 
-from numba import njit
+from numba import prange
 
 from .. import rng
+from .parallel import row_kernel
 
 BASIC_MATURITY = 4.0 / 12.0
 """Maturity at which a firm has at least basic digital intensity (4 of 12 indicators)."""
 
 
-@njit(cache=True)
+@row_kernel
 def demand(alive, sector, maturity, awareness, absorptive, in_project,
            ready_until, frontier, n_domains,
            q, stream, demand_base, out_domain):
@@ -20,8 +21,9 @@ def demand(alive, sector, maturity, awareness, absorptive, in_project,
     technology domain is drawn uniformly (no sector need profiles are sourced yet).
     Writes ``out_domain`` (-1: no demand) and returns the demand count.
     """
+    qkey = rng.quarter_key(stream, q)
     count = 0
-    for i in range(alive.shape[0]):
+    for i in prange(alive.shape[0]):
         out_domain[i] = -1
         if not alive[i] or in_project[i]:
             continue
@@ -31,8 +33,9 @@ def demand(alive, sector, maturity, awareness, absorptive, in_project,
             f = frontier[sector[i]]
             gap = max(f - maturity[i], 0.0) / f
             hazard = demand_base * awareness[i] * absorptive[i] * gap
-        if rng.uniform(stream, q, i, rng.DEMAND, 0) < hazard:
-            k = int(rng.uniform(stream, q, i, rng.DOMAIN, 0) * n_domains)
+        key = rng.agent_key(qkey, i)
+        if rng.uniform_at(key, rng.DEMAND, 0) < hazard:
+            k = int(rng.uniform_at(key, rng.DOMAIN, 0) * n_domains)
             out_domain[i] = min(k, n_domains - 1)
             count += 1
     return count

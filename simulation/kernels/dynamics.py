@@ -2,9 +2,10 @@
 
 import math
 
-from numba import njit
+from numba import njit, prange
 
 from .. import rng
+from .parallel import row_kernel
 
 SME_SIZE_CAP = 249.0
 """Digital SMEs stay SMEs: sizes are capped below 250 persons."""
@@ -16,7 +17,7 @@ def quarterly(yearly_rate):
     return 1.0 - (1.0 - yearly_rate) ** 0.25
 
 
-@njit(cache=True)
+@row_kernel
 def sme_dynamics(alive, employees, birth_q, death_q, cash, neg_cash_quarters,
                  q, stream, growth_scale, size_exponent, cash_margin, cash_margin_sd,
                  exit_first_year, exit_years_2_to_5, exit_mature, cash_exit_quarters):
@@ -30,27 +31,29 @@ def sme_dynamics(alive, employees, birth_q, death_q, cash, neg_cash_quarters,
     h_young = quarterly(exit_first_year)
     h_mid = quarterly(exit_years_2_to_5)
     h_old = quarterly(exit_mature)
+    qkey = rng.quarter_key(stream, q)
     deaths = 0
-    for i in range(alive.shape[0]):
+    for i in prange(alive.shape[0]):
         if not alive[i]:
             continue
+        key = rng.agent_key(qkey, i)
         scale = growth_scale * employees[i] ** size_exponent
-        size = employees[i] * math.exp(scale * rng.laplace(stream, q, i, rng.SME_GROWTH, 0))
+        size = employees[i] * math.exp(scale * rng.laplace_at(key, rng.SME_GROWTH, 0))
         employees[i] = min(max(size, 1.0), SME_SIZE_CAP)
         cash[i] += employees[i] * (cash_margin
-                                   + cash_margin_sd * rng.normal(stream, q, i, rng.SME_MARGIN, 0))
+                                   + cash_margin_sd * rng.normal_at(key, rng.SME_MARGIN, 0))
         neg_cash_quarters[i] = neg_cash_quarters[i] + 1 if cash[i] < 0.0 else 0
         age = q - birth_q[i]
         hazard = h_young if age < 4 else (h_mid if age < 20 else h_old)
         if (neg_cash_quarters[i] >= cash_exit_quarters
-                or rng.uniform(stream, q, i, rng.SME_EXIT, 0) < hazard):
+                or rng.uniform_at(key, rng.SME_EXIT, 0) < hazard):
             alive[i] = False
             death_q[i] = q
             deaths += 1
     return deaths
 
 
-@njit(cache=True)
+@row_kernel
 def firm_dynamics(alive, sector, employees, productivity, death_q, sector_mean_productivity,
                   q, stream, growth_scale, size_exponent, competition, death_rate,
                   exit_productivity):
@@ -60,15 +63,17 @@ def firm_dynamics(alive, sector, employees, productivity, death_q, sector_mean_p
     productivity above the sector mean. Returns the number of exits.
     """
     base = quarterly(death_rate)
+    qkey = rng.quarter_key(stream, q)
     deaths = 0
-    for i in range(alive.shape[0]):
+    for i in prange(alive.shape[0]):
         if not alive[i]:
             continue
+        key = rng.agent_key(qkey, i)
         lead = productivity[i] - sector_mean_productivity[sector[i]]
         scale = growth_scale * employees[i] ** size_exponent
-        shock = scale * rng.laplace(stream, q, i, rng.FIRM_GROWTH, 0) + competition * lead
+        shock = scale * rng.laplace_at(key, rng.FIRM_GROWTH, 0) + competition * lead
         employees[i] = max(employees[i] * math.exp(shock), 1.0)
-        if rng.uniform(stream, q, i, rng.FIRM_EXIT, 0) < base * math.exp(-exit_productivity * lead):
+        if rng.uniform_at(key, rng.FIRM_EXIT, 0) < base * math.exp(-exit_productivity * lead):
             alive[i] = False
             death_q[i] = q
             deaths += 1

@@ -14,7 +14,8 @@ _SHIFT = REGION_SHIFT
 def success_probability(capability, absorptive, experience,
                         intercept, b_capability, b_absorptive, b_experience):
     """Logistic success chance of a project."""
-    z = intercept + b_capability * capability + b_absorptive * absorptive + b_experience * experience
+    z = (intercept + b_capability * capability + b_absorptive * absorptive
+         + b_experience * experience)
     return 1.0 / (1.0 + math.exp(-z))
 
 

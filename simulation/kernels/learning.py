@@ -1,15 +1,16 @@
 """Learning and diffusion: awareness spreads, capability spills over and decays, ties fade."""
 
-from numba import njit
+from numba import njit, prange
 
 from .. import rng
 from ..state import REGION_SHIFT
+from .parallel import row_kernel
 
 _SHIFT = REGION_SHIFT
 _LOW = (1 << _SHIFT) - 1
 
 
-@njit(cache=True)
+@row_kernel
 def firm_learning(alive, sector, maturity, awareness, ties, sector_basic_share, frontier,
                   sme_alive, sme_capability, region_index, q, stream,
                   bass_p, bass_q, spillover_rate, tie_decay):
@@ -21,9 +22,11 @@ def firm_learning(alive, sector, maturity, awareness, ties, sector_basic_share, 
     at once when the provider has exited.
     """
     n_domains = sme_capability.shape[1]
-    for i in range(alive.shape[0]):
+    qkey = rng.quarter_key(stream, q)
+    for i in prange(alive.shape[0]):
         if not alive[i]:
             continue
+        key_i = rng.agent_key(qkey, i)
         g = sector[i]
         awareness[i] += (bass_p + bass_q * sector_basic_share[g]) * (1.0 - awareness[i])
         row = ties[i]
@@ -31,7 +34,7 @@ def firm_learning(alive, sector, maturity, awareness, ties, sector_basic_share, 
             key = row[t]
             if key < 0:
                 continue
-            if rng.uniform(stream, q, i, rng.TIE_DECAY, t) < tie_decay:
+            if rng.uniform_at(key_i, rng.TIE_DECAY, t) < tie_decay:
                 row[t] = -1
                 continue
             if (key >> _SHIFT) != region_index:

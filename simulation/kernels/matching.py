@@ -55,8 +55,9 @@ def choose_provider(domain, sector, ties, region_index, breadth, penalty, bar,
     m = alive_idx.shape[0]
     if m == 0:
         return best
+    key = rng.agent_key(rng.quarter_key(stream, q), agent_key)
     for j in range(breadth):
-        p = alive_idx[min(int(rng.uniform(stream, q, agent_key, rng.SEARCH, j) * m), m - 1)]
+        p = alive_idx[min(int(rng.uniform_at(key, rng.SEARCH, j) * m), m - 1)]
         if busy[p] >= smart_capacity(employees[p], orientation[p]):
             continue
         s = provider_score(p, domain, sector, capability, experience, reputation,
