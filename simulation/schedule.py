@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -17,43 +16,49 @@ def run_quarter(regions: Sequence[RegionModel], q: int, exchange: Exchange | Non
 
     Phases run for all regions before the next phase starts, so that what crosses
     regions (requests for providers abroad, outcomes of those projects) is exchanged
-    between phases. With ``exchange=None`` (one region alone) nothing crosses.
+    between phases. With ``exchange=None`` (one region alone) nothing crosses. Wall time
+    per phase accumulates in the first region's ``timings``.
     """
-    timed = _timer(regions[0].timings)
     for r in regions:
         r.begin_quarter(q)
-    with timed("1 instruments"):
-        _each(regions, lambda r: r.act_instruments())
-    with timed("2 demand"):
-        _each(regions, lambda r: r.draw_demand())
-    with timed("3 matching"):
-        requests = [r.match_local() for r in regions]
-        if exchange is not None:
-            exchange.route_requests(regions, requests)
-    with timed("4 execution"):
-        outcomes = [r.execute_projects() for r in regions]
-        if exchange is not None:
-            exchange.route_outcomes(regions, outcomes)
-    with timed("5 firm dynamics"):
-        _each(regions, lambda r: r.firm_dynamics())
-    with timed("6 entry"):
-        _each(regions, lambda r: r.entry())
-    with timed("7 learning"):
-        _each(regions, lambda r: r.learning())
-    with timed("8 observation"):
-        _each(regions, lambda r: r.observe())
-
-
-def _each(regions: Sequence[RegionModel], phase: Callable[[RegionModel], None]) -> None:
+    clock = PhaseClock(regions[0].timings)
     for r in regions:
-        phase(r)
+        r.act_instruments()
+    clock.lap("1 instruments")
+    for r in regions:
+        r.draw_demand()
+    clock.lap("2 demand")
+    requests = [r.match_local() for r in regions]
+    if exchange is not None:
+        exchange.route_requests(regions, requests)
+    clock.lap("3 matching")
+    outcomes = [r.execute_projects() for r in regions]
+    if exchange is not None:
+        exchange.route_outcomes(regions, outcomes)
+    clock.lap("4 execution")
+    for r in regions:
+        r.firm_dynamics()
+    clock.lap("5 firm dynamics")
+    for r in regions:
+        r.entry()
+    clock.lap("6 entry")
+    for r in regions:
+        r.learning()
+    clock.lap("7 learning")
+    for r in regions:
+        r.observe()
+    clock.lap("8 observation")
 
 
-def _timer(totals: dict[str, float]):
-    @contextmanager
-    def timed(name: str):
-        t0 = time.perf_counter()
-        yield
-        totals[name] = totals.get(name, 0.0) + time.perf_counter() - t0
+class PhaseClock:
+    """Adds the wall time since the previous lap (or since creation) to ``totals[name]``."""
 
-    return timed
+    def __init__(self, totals: dict[str, float]) -> None:
+        self.totals = totals
+        self.last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        """Close the phase ``name``: charge it the time since the last lap."""
+        now = time.perf_counter()
+        self.totals[name] = self.totals.get(name, 0.0) + now - self.last
+        self.last = now

@@ -199,7 +199,8 @@ def region_run() -> RegionModel:
 @pytest.fixture(scope="module")
 def ecosystem_run() -> Ecosystem:
     codes = ["ES13", "BG33", region_codes()[-1]]
-    eco = Ecosystem(codes, scale=SCALE, seed=4, params={"cross_region_share": 0.5, "cross_region_penalty": 0.0},
+    eco = Ecosystem(codes, scale=SCALE, seed=4,
+                    params={"cross_region_share": 0.5, "cross_region_penalty": 0.0},
                     instruments=scenario(tuple(codes[:2])), **YEARS)
     regions = list(eco.regions.values())
     check_all(regions)
