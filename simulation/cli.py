@@ -47,6 +47,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--scale", type=_scale, help="override scenario.scale (0 < x <= 1)")
     run.add_argument("--out", type=Path, help="output folder (default runs/<scenario name>)")
     _add_workers(run, "parallel processes for replicates")
+    run.add_argument("--threads", type=_positive_int, default=1,
+                     help="threads for each replicate's agent loops (default 1; same results "
+                          "for any value; helps one large replicate on a many-core machine)")
     run.set_defaults(handler=_run)
 
     compare = sub.add_parser(
@@ -114,17 +117,17 @@ def _run(args: argparse.Namespace) -> int:
     out = args.out or Path("runs") / scenario.name
     console.print(f"[bold]{scenario.name}[/]: {len(scenario.regions)} regions, "
                   f"{scenario.replicates} replicates, scale {scenario.scale:g}, "
-                  f"seed {scenario.seed}, {args.workers} worker(s)")
+                  f"seed {scenario.seed}, {args.workers} worker(s) x {args.threads} thread(s)")
     t0 = time.perf_counter()
     with _progress() as bar:
         task = bar.add_task("replicates", total=scenario.replicates)
         ts = run_replicates(scenario, workers=args.workers, checkpoint_dir=out / ".replicates",
-                            on_done=lambda r: bar.advance(task))
+                            on_done=lambda r: bar.advance(task), threads=args.threads)
     wall = time.perf_counter() - t0
     ts = add_growth(ts)
     summary = summarise(ts)
     write_run(out, scenario, ts, summary, {"wall_time_s": round(wall, 2),
-                                           "workers": args.workers})
+                                           "workers": args.workers, "threads": args.threads})
     _print_summary(summary)
     console.print(f"wrote {out}/summary.csv, timeseries.parquet, manifest.json, kpi.png "
                   f"in {wall:.1f} s")

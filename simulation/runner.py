@@ -24,6 +24,7 @@ import pandas as pd
 from . import __version__
 from .calibration.store import fitted_values
 from .ecosystem import Ecosystem
+from .kernels.parallel import kernel_threads, set_threads
 from .region import BASELINE_YEAR, SERIES
 from .regions import default_calibration_dir
 from .scenario import Scenario
@@ -65,12 +66,16 @@ def run_replicates(
     workers: int = 1,
     checkpoint_dir: Path | None = None,
     on_done: Callable[[int], None] | None = None,
+    threads: int = 1,
 ) -> pd.DataFrame:
     """Run every replicate of ``scenario``; return their time series stacked.
 
     Args:
         scenario: The validated scenario.
         workers: Processes to use (1 runs in this process).
+        threads: Kernel threads per replicate (:mod:`simulation.kernels.parallel`); the
+            results are the same for any value. More than one pays for large populations
+            run one replicate at a time.
         checkpoint_dir: Where finished replicates are kept; those already there (for the
             same scenario content, seed, scale and code version) are loaded, not rerun.
         on_done: Called with the replicate number as each one finishes.
@@ -99,11 +104,13 @@ def run_replicates(
             on_done(r)
 
     if workers <= 1 or len(todo) <= 1:
-        for r in todo:
-            finish(r, simulate(scenario, r))
+        with kernel_threads(threads):
+            for r in todo:
+                finish(r, simulate(scenario, r))
     else:
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=context) as pool:
+        with ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=context,
+                                 initializer=set_threads, initargs=(threads,)) as pool:
             futures = {pool.submit(simulate, scenario, r): r for r in todo}
             for future in as_completed(futures):
                 finish(futures[future], future.result())

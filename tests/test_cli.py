@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from simulation.cli import main
+from simulation.kernels.parallel import threads
 
 SMALL = """
 [scenario]
@@ -81,13 +82,17 @@ def test_rerun_resumes_from_kept_replicates(scenario, tmp_path):
     pd.testing.assert_frame_equal(first, pd.read_parquet(out / "timeseries.parquet"))
 
 
-def test_parallel_workers_give_the_same_result(scenario, tmp_path):
+@pytest.mark.parametrize("parallel", [["--workers", "2"], ["--workers", "1", "--threads", "2"],
+                                      ["--workers", "2", "--threads", "2"]],
+                         ids=["processes", "threads", "both"])
+def test_parallel_workers_and_threads_give_the_same_result(scenario, tmp_path, parallel):
     assert main(["run", str(scenario), "--out", str(tmp_path / "a"), "--workers", "1",
                  "--replicates", "2"]) == 0
-    assert main(["run", str(scenario), "--out", str(tmp_path / "b"), "--workers", "2",
-                 "--replicates", "2"]) == 0
+    assert main(["run", str(scenario), "--out", str(tmp_path / "b"), "--replicates", "2",
+                 *parallel]) == 0
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "a" / "timeseries.parquet"),
                                   pd.read_parquet(tmp_path / "b" / "timeseries.parquet"))
+    assert threads() == 1  # the setting does not outlive the run
 
 
 def test_bad_scenario_exits_2_without_traceback_or_output(scenario, tmp_path):

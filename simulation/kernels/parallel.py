@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import functools
 import types
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numba
 from numba import njit
@@ -46,6 +48,16 @@ def set_threads(n: int) -> int:
 def threads() -> int:
     """Kernel threads of this process."""
     return _threads
+
+
+@contextmanager
+def kernel_threads(n: int) -> Iterator[int]:
+    """Run row kernels on ``n`` threads inside the block, then go back to the setting before."""
+    before = _threads
+    try:
+        yield set_threads(n)
+    finally:
+        set_threads(before)
 
 
 class RowKernel:
