@@ -23,6 +23,7 @@ from numba import njit
 _M32 = 0xFFFFFFFF
 _MUL = 0x45D9F3B
 _INV_2_32 = 1.0 / 4294967296.0
+_LOW31 = 0x7FFFFFFF
 
 # Purposes: one code per kind of draw, so that no two draws share a key.
 INIT_SME = 1
@@ -169,6 +170,50 @@ def poisson(mean, stream, quarter, agent, purpose):
         p *= mean / n
         cdf += p
     return n
+
+
+@njit(cache=True)
+def draw_order(stream, quarter, agents, purpose, k):
+    """Positions of ``agents`` sorted by each one's uniform draw (ties keep their order).
+
+    The same order as a stable argsort of the draws: a uniform is an increasing function
+    of its 32 bits, so the positions (fewer than 2**31) are sorted on
+    ``bits << 31 | position``, which stays below 2**63.
+    """
+    n = agents.shape[0]
+    qkey = quarter_key(stream, quarter)
+    keyed = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        keyed[i] = (bits_at(agent_key(qkey, agents[i]), purpose, k) << 31) | i
+    return sorted_ints(keyed) & _LOW31
+
+
+@njit(cache=True)
+def sorted_ints(values):
+    """Ascending copy of an integer array (bottom-up merge sort).
+
+    Written out rather than ``np.sort``/``np.argsort``: numba's library sorts take seconds
+    to compile on a cold cache, this one a fraction of a second.
+    """
+    n = values.shape[0]
+    a = values.copy()
+    b = np.empty_like(a)
+    width = 1
+    while width < n:
+        for lo in range(0, n, 2 * width):
+            mid = min(lo + width, n)
+            hi = min(lo + 2 * width, n)
+            i, j = lo, mid
+            for out in range(lo, hi):
+                if i < mid and (j >= hi or a[i] <= a[j]):
+                    b[out] = a[i]
+                    i += 1
+                else:
+                    b[out] = a[j]
+                    j += 1
+        a, b = b, a
+        width *= 2
+    return a
 
 
 @njit(cache=True)

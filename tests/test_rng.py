@@ -198,6 +198,20 @@ def test_hoisted_keys_give_the_same_draws():
         assert rng.normal_at(key, purpose, k) == rng.normal(stream, q, agent, purpose, k)
 
 
+@pytest.mark.parametrize("n", [0, 1, 2, 7, 1000, 4097])
+def test_draw_order_is_the_stable_argsort_of_the_draws(n):
+    g = np.random.default_rng(n)
+    agents = g.integers(0, 10**6, n)
+    agents[: n // 3] = 5  # repeated agents draw equal numbers: ties keep their order
+    for stream, q in ((1, 3), (2**32 - 1, 50)):
+        draws = np.array([rng.uniform(stream, q, a, rng.ORDER, 0) for a in agents])
+        expected = np.argsort(draws, kind="stable")
+        assert np.array_equal(rng.draw_order(stream, q, agents, rng.ORDER, 0), expected)
+        assert np.array_equal(rng.draw_order.py_func(stream, q, agents, rng.ORDER, 0), expected)
+    values = g.integers(-(2**62), 2**62, n)
+    assert np.array_equal(rng.sorted_ints(values), np.sort(values))
+
+
 def test_laplace_moments():
     x = np.array([rng.laplace(STREAM, 6, a, rng.SME_GROWTH, 0) for a in range(N)])
     assert abs(x.mean()) < 0.03

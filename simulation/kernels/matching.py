@@ -119,10 +119,7 @@ def match_local(demand_domain, sector, absorptive, in_project, ready_until, ties
         (new project count, number of rows written to out_cross)
     """
     clients = np.flatnonzero(demand_domain >= 0)
-    keys = np.empty(clients.shape[0])
-    for c in range(clients.shape[0]):
-        keys[c] = rng.uniform(stream, q, clients[c], rng.ORDER, 0)
-    order = clients[np.argsort(keys, kind="mergesort")]
+    order = clients[rng.draw_order(stream, q, clients, rng.ORDER, 0)]
     alive_idx = np.flatnonzero(alive)
     n = n_projects
     n_cross = 0
@@ -171,15 +168,14 @@ def match_requests(req_region, req_client, req_domain, req_sector, req_absorptiv
     ``r`` found a provider. Returns the number of projects contracted.
     """
     m = req_client.shape[0]
-    keys = np.empty(m)
+    keys = np.empty(m, dtype=np.int64)
     for r in range(m):
-        keys[r] = rng.uniform(stream, q, _FOREIGN | (req_region[r] << _SHIFT) | req_client[r],
-                              rng.ORDER, 1)
+        keys[r] = _FOREIGN | (req_region[r] << _SHIFT) | req_client[r]
     alive_idx = np.flatnonzero(alive)
     no_ties = np.empty(0, dtype=np.int32)
     n = n_projects
-    for r in np.argsort(keys, kind="mergesort"):
-        key = _FOREIGN | (req_region[r] << _SHIFT) | req_client[r]
+    for r in rng.draw_order(stream, q, keys, rng.ORDER, 1):
+        key = keys[r]
         p = choose_provider(req_domain[r], req_sector[r], no_ties, region_index, search_breadth,
                             penalty, reservation, key, q, stream, alive_idx,
                             alive, employees, orientation, busy, capability, experience,
