@@ -25,6 +25,18 @@ _MUL = 0x45D9F3B
 _INV_2_32 = 1.0 / 4294967296.0
 _LOW31 = 0x7FFFFFFF
 
+# One compiled version per draw function, declared: kernels pass int32 and int64 keys, and
+# without a declared signature numba compiles every function of the chain again for each
+# mix of argument types (nine versions of ``uniform``, ~3 s on a cold cache). Arguments
+# convert to int64, which holds every key (keys use at most 32 bits, seeds go through
+# ``make_stream``).
+_HASH = "int64(int64)"
+_PREFIX = "int64(int64, int64)"
+_BITS_AT = "int64(int64, int64, int64)"
+_DRAW_AT = "float64(int64, int64, int64)"
+_BITS = "int64(int64, int64, int64, int64, int64)"
+_DRAW = "float64(int64, int64, int64, int64, int64)"
+
 # Purposes: one code per kind of draw, so that no two draws share a key.
 INIT_SME = 1
 INIT_FIRM = 2
@@ -57,7 +69,7 @@ CHALLENGE = 28
 LOAN = 29
 
 
-@njit(cache=True)
+@njit(_HASH, cache=True)
 def hash32(x):
     """Mix the low 32 bits of an integer into 32 well-spread bits.
 
@@ -81,13 +93,13 @@ def make_stream(seed, replicate, region):
     return hash32(h ^ (int(region) & _M32))
 
 
-@njit(cache=True)
+@njit(_PREFIX, cache=True)
 def quarter_key(stream, quarter):
     """Key prefix for every draw of one quarter: compute it once per kernel call."""
     return hash32(stream ^ (int(quarter) & _M32))
 
 
-@njit(cache=True)
+@njit(_PREFIX, cache=True)
 def agent_key(quarter_key, agent):
     """Key prefix for every draw of one agent in one quarter (see :func:`quarter_key`).
 
@@ -97,19 +109,19 @@ def agent_key(quarter_key, agent):
     return hash32(quarter_key ^ (int(agent) & _M32))
 
 
-@njit(cache=True)
+@njit(_BITS_AT, cache=True)
 def bits_at(agent_key, purpose, k):
     """32 random bits for draw ``(purpose, k)`` under an :func:`agent_key`."""
     return hash32(hash32(agent_key ^ (int(purpose) & _M32)) ^ (int(k) & _M32))
 
 
-@njit(cache=True)
+@njit(_DRAW_AT, cache=True)
 def uniform_at(agent_key, purpose, k):
     """Uniform draw in the open interval (0, 1) under an :func:`agent_key`."""
     return (bits_at(agent_key, purpose, k) + 0.5) * _INV_2_32
 
 
-@njit(cache=True)
+@njit(_DRAW_AT, cache=True)
 def normal_at(agent_key, purpose, k):
     """Standard normal draw under an :func:`agent_key` (Box-Muller on sub-draws 2k, 2k+1)."""
     u1 = uniform_at(agent_key, purpose, 2 * k)
@@ -117,7 +129,7 @@ def normal_at(agent_key, purpose, k):
     return math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)
 
 
-@njit(cache=True)
+@njit(_DRAW_AT, cache=True)
 def laplace_at(agent_key, purpose, k):
     """Laplace(0, 1) draw by inversion under an :func:`agent_key`.
 
@@ -129,25 +141,25 @@ def laplace_at(agent_key, purpose, k):
     return math.copysign(math.log(1.0 - 2.0 * abs(u)), u)
 
 
-@njit(cache=True)
+@njit(_BITS, cache=True)
 def bits(stream, quarter, agent, purpose, k):
     """32 random bits for the key (stream, quarter, agent, purpose, k)."""
     return bits_at(agent_key(quarter_key(stream, quarter), agent), purpose, k)
 
 
-@njit(cache=True)
+@njit(_DRAW, cache=True)
 def uniform(stream, quarter, agent, purpose, k):
     """Uniform draw in the open interval (0, 1)."""
     return uniform_at(agent_key(quarter_key(stream, quarter), agent), purpose, k)
 
 
-@njit(cache=True)
+@njit(_DRAW, cache=True)
 def normal(stream, quarter, agent, purpose, k):
     """Standard normal draw (Box-Muller on sub-draws 2k and 2k+1)."""
     return normal_at(agent_key(quarter_key(stream, quarter), agent), purpose, k)
 
 
-@njit(cache=True)
+@njit(_DRAW, cache=True)
 def laplace(stream, quarter, agent, purpose, k):
     """Laplace(0, 1) draw by inversion."""
     return laplace_at(agent_key(quarter_key(stream, quarter), agent), purpose, k)
