@@ -21,7 +21,12 @@ class Exchange:
     """
 
     def route_requests(self, regions: Sequence[RegionModel], requests: list[Requests]) -> None:
-        """Send each region's requests to their target regions and record the matches."""
+        """Send each region's requests to their target regions and record the matches.
+
+        A target region receives the requests addressed to it in source-region order
+        (each source's in its own order), serves them, and each source then marks its
+        matched clients.
+        """
         n = len(regions)
         if n < 2:
             return
@@ -31,33 +36,37 @@ class Exchange:
                              rng.CROSS, 1)
             pick = np.minimum((u * (n - 1)).astype(np.int64), n - 2)
             targets.append(np.where(pick >= source.region_index, pick + 1, pick))
-        for t, target in enumerate(regions):
-            parts = [_subset(req, dest == t) for req, dest in zip(requests, targets, strict=True)]
-            incoming = Requests.concat(parts)
+        everything = Requests.concat(requests)
+        everything.matched = np.zeros(everything.client.size, dtype=bool)
+        for t, rows in enumerate(_group_rows(np.concatenate(targets), n)):
+            target = regions[t]
+            incoming = everything.take(rows)
             target.serve_requests(incoming)
-            offset = 0
-            for source, part in zip(regions, parts, strict=True):
-                k = part.client.size
-                part.matched = incoming.matched[offset : offset + k]
-                source.accept_matches(part)
-                offset += k
+            everything.matched[rows] = incoming.matched
+        start = 0
+        for source, req in zip(regions, requests, strict=True):
+            req.matched = everything.matched[start : start + req.client.size]
+            source.accept_matches(req)
+            start += req.client.size
 
     def route_outcomes(self, regions: Sequence[RegionModel], outcomes: list[Outcomes]) -> None:
-        """Hand each finished cross-region project back to its client's region."""
-        for client_region in regions:
-            clients, success, keys = [], [], []
-            for out in outcomes:
-                mine = out.client_region == client_region.region_index
-                clients.append(out.client[mine])
-                success.append(out.success[mine])
-                keys.append(out.provider_key[mine])
-            client_region.receive_outcomes(np.concatenate(clients), np.concatenate(success),
-                                           np.concatenate(keys))
+        """Hand each finished cross-region project back to its client's region.
+
+        A client region receives its outcomes in provider-region order.
+        """
+        client_region = np.concatenate([out.client_region for out in outcomes])
+        client = np.concatenate([out.client for out in outcomes])
+        success = np.concatenate([out.success for out in outcomes])
+        provider_key = np.concatenate([out.provider_key for out in outcomes])
+        for t, rows in enumerate(_group_rows(client_region, len(regions))):
+            regions[t].receive_outcomes(client[rows], success[rows], provider_key[rows])
 
 
-def _subset(req: Requests, mask: np.ndarray) -> Requests:
-    return Requests(req.region[mask], req.client[mask], req.domain[mask], req.sector[mask],
-                    req.absorptive[mask])
+def _group_rows(group: np.ndarray, n_groups: int) -> list[np.ndarray]:
+    """For each group 0..n_groups-1, the positions of its members in their original order."""
+    order = np.argsort(group, kind="stable")
+    bounds = np.searchsorted(group[order], np.arange(n_groups + 1))
+    return [order[bounds[g] : bounds[g + 1]] for g in range(n_groups)]
 
 
 class Ecosystem(QuarterlyModel):

@@ -106,6 +106,11 @@ class Requests:
     absorptive: np.ndarray
     matched: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
+    def take(self, rows: np.ndarray) -> Requests:
+        """The requests at positions ``rows``, in that order (not yet matched)."""
+        return Requests(self.region[rows], self.client[rows], self.domain[rows],
+                        self.sector[rows], self.absorptive[rows])
+
     @classmethod
     def concat(cls, parts: Sequence[Requests]) -> Requests:
         """Stack several regions' requests (in the given order)."""
