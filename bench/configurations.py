@@ -9,15 +9,19 @@ FULL = {
     "replicates": 1,
     "seed": 20180601,
     "scale": 1.0,
+    "threads": 1,
 }
 
 CONFIGURATIONS = {
     "small": {**FULL, "name": "bench-small", "scale": 0.05},
     "full": FULL,
+    "full-threads": {**FULL, "threads": 2},
 }
-"""``small`` is 5% of the populations; ``full`` is one agent per firm (the step-1 goal)."""
+"""``small`` is 5% of the populations; ``full`` is one agent per firm on one core (the step-1
+and step-6 goal); ``full-threads`` is the same replicate with its row kernels on two threads
+(``devise run --threads 2``)."""
 
-REPEATS = 3
+REPEATS = 5
 """Warm runs per configuration; the median is reported."""
 
 REFERENCE = {

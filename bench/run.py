@@ -35,8 +35,11 @@ from configurations import CONFIGURATIONS, FULL, REFERENCE, REPEATS  # noqa: E40
 CHILD = r"""
 import json, resource, sys, time
 from simulation.ecosystem import Ecosystem
+from simulation.kernels.parallel import set_threads
 from simulation.scenario import parse_scenario
-s = parse_scenario({"scenario": json.loads(sys.argv[1])})
+config = json.loads(sys.argv[1])
+set_threads(config.pop("threads", 1))
+s = parse_scenario({"scenario": config})
 rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 t0 = time.perf_counter()
 eco = Ecosystem(regions=s.regions, scale=s.scale, seed=s.seed, start_year=s.start_year,
@@ -45,11 +48,12 @@ t1 = time.perf_counter()
 eco.run()
 t2 = time.perf_counter()
 regions = eco.regions.values()
-agent_steps = sum(r.series["smes_alive"].sum() + r.series["firms_alive"].sum() for r in regions) * s.scale
+alive = sum(r.series["smes_alive"].sum() + r.series["firms_alive"].sum() for r in regions)
 agents = sum(r.smes.n + r.firms.n for r in regions)
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 print(json.dumps({
-    "setup_s": t1 - t0, "run_s": t2 - t1, "agent_steps": agent_steps, "agents": agents,
-    "peak_rss_above_imports_bytes": (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss0) * 1024,
+    "setup_s": t1 - t0, "run_s": t2 - t1, "agent_steps": alive * s.scale, "agents": agents,
+    "peak_rss_above_imports_bytes": (peak - rss0) * 1024,
     "state_bytes": sum(r.memory_bytes() for r in regions),
     "phases_s": eco.timings,
 }))
@@ -74,7 +78,8 @@ timed(RegionModel)  # warm the JIT cache and imports
 core = [timed(RegionModel) for _ in range(c["repeats"])]
 reference = [timed(ReferenceRegion) for _ in range(c["reference_repeats"])]
 same = all((core[0][1].series[k] == reference[0][1].series[k]).all() for k in core[0][1].series)
-agent_steps = (core[0][1].series["smes_alive"].sum() + core[0][1].series["firms_alive"].sum()) * c["scale"]
+series = core[0][1].series
+agent_steps = (series["smes_alive"].sum() + series["firms_alive"].sum()) * c["scale"]
 print(json.dumps({"core_s": [t for t, _ in core], "reference_s": [t for t, _ in reference],
                   "identical_series": bool(same), "agent_steps": agent_steps}))
 """
@@ -115,6 +120,7 @@ def measure(name: str, config: dict) -> dict:
     agents = warm[0]["agents"]
     return {
         "configuration": name,
+        "threads": config.get("threads", 1),
         "agents": agents,
         "agent_steps": warm[0]["agent_steps"],
         "warm_setup_s": round(setup_s, 3),
@@ -140,11 +146,12 @@ def main(names: list[str]) -> None:
     report = {"python": sys.version.split()[0], "cpus": os.cpu_count(), "results": results,
               "reference": reference}
     (HERE / "results" / "latest.json").write_text(json.dumps(report, indent=2) + "\n")
-    print("| configuration | agents | warm replicate (s) | warm run (s) | agent-steps/s | "
-          "cold start (s) | peak memory / agent (B) |")
-    print("|---|---|---|---|---|---|---|")
+    print("| configuration | threads | agents | warm replicate (s) | warm run (s) | "
+          "agent-steps/s | cold start (s) | peak memory / agent (B) |")
+    print("|---|---|---|---|---|---|---|---|")
     for r in results:
-        print(f"| {r['configuration']} | {r['agents']:,} | {r['warm_replicate_s']} | "
+        print(f"| {r['configuration']} | {r['threads']} | {r['agents']:,} | "
+              f"{r['warm_replicate_s']} | "
               f"{r['warm_run_s']} | {r['agent_steps_per_s']:,} | {r['cold_replicate_s']} | "
               f"{r['peak_memory_per_agent_bytes']} |")
     print("\n| configuration | region, scale | numba core (s) | Mesa reference (s) | ratio | "
