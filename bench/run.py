@@ -12,9 +12,10 @@ measurement cannot warm or pollute another:
 - memory: peak resident memory of the process above its level after imports, per agent
   (agents = rows ever allocated to firms), and the state arrays' own bytes per agent.
 
-For each REFERENCE configuration, in one fresh process: the numba core (warm, median of
-REPEATS) against the idiomatic Mesa reference (bench/mesa_reference.py) on the same region,
-scale, seed and horizon; the ratio of their wall times, and whether every series is identical.
+For each REFERENCE configuration, in one fresh process: the numba core (warm) against the
+idiomatic Mesa reference (bench/mesa_reference.py) on the same region, scale, seed and
+horizon, run alternately REPEATS times (3 at scale >= 0.5); the ratio of their median wall
+times, the ratio within each pair, and whether every series is identical.
 """
 
 from __future__ import annotations
@@ -75,8 +76,10 @@ def timed(cls):
     return time.perf_counter() - t0, model
 
 timed(RegionModel)  # warm the JIT cache and imports
-core = [timed(RegionModel) for _ in range(c["repeats"])]
-reference = [timed(ReferenceRegion) for _ in range(c["reference_repeats"])]
+core, reference = [], []
+for _ in range(c["repeats"]):  # alternate, so that a slow spell of the machine hits both
+    core.append(timed(RegionModel))
+    reference.append(timed(ReferenceRegion))
 same = all((core[0][1].series[k] == reference[0][1].series[k]).all() for k in core[0][1].series)
 series = core[0][1].series
 agent_steps = (series["smes_alive"].sum() + series["firms_alive"].sum()) * c["scale"]
@@ -89,13 +92,15 @@ def measure_reference(name: str, config: dict) -> dict:
     """Numba core against the Mesa reference on one configuration, in one fresh process."""
     full = {**config, "seed": FULL["seed"], "start_year": FULL["start_year"],
             "end_year": FULL["end_year"], "burn_in_years": FULL["burn_in_years"],
-            "repeats": REPEATS, "reference_repeats": 1 if config["scale"] >= 0.5 else REPEATS}
+            "repeats": REPEATS if config["scale"] < 0.5 else 3}
     out = subprocess.run([sys.executable, "-c", REFERENCE_CHILD, json.dumps(full), str(HERE)],
                          check=True, capture_output=True, text=True)
     r = json.loads(out.stdout.strip().splitlines()[-1])
     core, reference = statistics.median(r["core_s"]), statistics.median(r["reference_s"])
+    pairs = [ref / own for own, ref in zip(r["core_s"], r["reference_s"], strict=True)]
     return {"configuration": name, **config, "core_s": round(core, 4),
             "reference_s": round(reference, 3), "ratio": round(reference / core, 1),
+            "ratio_per_pair": [round(x, 1) for x in pairs],
             "core_agent_steps_per_s": round(r["agent_steps"] / core),
             "reference_agent_steps_per_s": round(r["agent_steps"] / reference),
             "identical_series": r["identical_series"]}
@@ -138,14 +143,29 @@ def measure(name: str, config: dict) -> dict:
 
 
 def main(names: list[str]) -> None:
-    """Measure the named configurations (all by default) and write the results file."""
-    results = [measure(n, CONFIGURATIONS[n]) for n in (names or CONFIGURATIONS)
+    """Measure the named configurations (all by default) and write the results file.
+
+    Naming configurations replaces only their entries in the results file; the others keep
+    the figures of the run that measured them (each entry says when).
+    """
+    unknown = [n for n in names if n not in CONFIGURATIONS and n not in REFERENCE]
+    if unknown:
+        print(f"bench/run.py: unknown configuration(s) {unknown}; known: "
+              f"{', '.join([*CONFIGURATIONS, *REFERENCE])}", file=sys.stderr)
+        sys.exit(2)
+    stamp = {"measured": time.strftime("%Y-%m-%d %H:%M")}
+    results = [{**measure(n, CONFIGURATIONS[n]), **stamp} for n in (names or CONFIGURATIONS)
                if n in CONFIGURATIONS]
-    reference = [measure_reference(n, REFERENCE[n]) for n in (names or REFERENCE)
-                 if n in REFERENCE]
+    reference = [{**measure_reference(n, REFERENCE[n]), **stamp}
+                 for n in (names or REFERENCE) if n in REFERENCE]
+    path = HERE / "results" / "latest.json"
+    if names and path.exists():
+        kept = json.loads(path.read_text())
+        results = _merged(kept.get("results", []), results)
+        reference = _merged(kept.get("reference", []), reference)
     report = {"python": sys.version.split()[0], "cpus": os.cpu_count(), "results": results,
               "reference": reference}
-    (HERE / "results" / "latest.json").write_text(json.dumps(report, indent=2) + "\n")
+    path.write_text(json.dumps(report, indent=2) + "\n")
     print("| configuration | threads | agents | warm replicate (s) | warm run (s) | "
           "agent-steps/s | cold start (s) | peak memory / agent (B) |")
     print("|---|---|---|---|---|---|---|---|")
@@ -160,6 +180,13 @@ def main(names: list[str]) -> None:
     for r in reference:
         print(f"| {r['configuration']} | {r['region']}, {r['scale']} | {r['core_s']} | "
               f"{r['reference_s']} | {r['ratio']} | {r['identical_series']} |")
+
+
+def _merged(old: list[dict], new: list[dict]) -> list[dict]:
+    """``old`` entries with those of the same configuration replaced by ``new`` ones."""
+    fresh = {r["configuration"]: r for r in new}
+    merged = [fresh.pop(r["configuration"], r) for r in old]
+    return merged + list(fresh.values())
 
 
 if __name__ == "__main__":
