@@ -22,12 +22,8 @@ def run_quarter(regions: Sequence[RegionModel], q: int, exchange: Exchange | Non
     for r in regions:
         r.begin_quarter(q)
     clock = PhaseClock(regions[0].timings)
-    for r in regions:
-        r.act_instruments()
-    clock.lap("1 instruments")
-    for r in regions:
-        r.draw_demand()
-    clock.lap("2 demand")
+    clock.each("1 instruments", regions, "act_instruments")
+    clock.each("2 demand", regions, "draw_demand")
     requests = [r.match_local() for r in regions]
     if exchange is not None:
         exchange.route_requests(regions, requests)
@@ -36,18 +32,10 @@ def run_quarter(regions: Sequence[RegionModel], q: int, exchange: Exchange | Non
     if exchange is not None:
         exchange.route_outcomes(regions, outcomes)
     clock.lap("4 execution")
-    for r in regions:
-        r.firm_dynamics()
-    clock.lap("5 firm dynamics")
-    for r in regions:
-        r.entry()
-    clock.lap("6 entry")
-    for r in regions:
-        r.learning()
-    clock.lap("7 learning")
-    for r in regions:
-        r.observe()
-    clock.lap("8 observation")
+    clock.each("5 firm dynamics", regions, "firm_dynamics")
+    clock.each("6 entry", regions, "entry")
+    clock.each("7 learning", regions, "learning")
+    clock.each("8 observation", regions, "observe")
 
 
 class PhaseClock:
@@ -62,3 +50,9 @@ class PhaseClock:
         now = time.perf_counter()
         self.totals[name] = self.totals.get(name, 0.0) + now - self.last
         self.last = now
+
+    def each(self, name: str, regions: Sequence[RegionModel], method: str) -> None:
+        """Run the phase ``name``: call ``method`` of every region in order, then lap."""
+        for r in regions:
+            getattr(r, method)()
+        self.lap(name)
