@@ -25,10 +25,6 @@ from numba import njit
 
 _threads = 1
 
-CHUNK_ROWS = 4096
-"""Rows per unit of work handed to a thread: dead rows cluster among the oldest, so equal
-static halves would leave one thread with most of the alive firms."""
-
 
 def set_threads(n: int) -> int:
     """Run row kernels on ``n`` threads in this process (capped at the cores numba sees).
@@ -41,7 +37,6 @@ def set_threads(n: int) -> int:
     _threads = min(int(n), numba.config.NUMBA_NUM_THREADS)
     if _threads > 1:
         numba.set_num_threads(_threads)
-        numba.set_parallel_chunksize(CHUNK_ROWS)
     return _threads
 
 
