@@ -14,10 +14,11 @@ FULL = {
 
 CONFIGURATIONS = {
     "small": {**FULL, "name": "bench-small", "scale": 0.05},
+    "large": {**FULL, "name": "bench-large", "scale": 0.2},
     "full": FULL,
     "full-threads": {**FULL, "threads": 2},
 }
-"""``small`` is 5% of the populations; ``full`` is one agent per firm on one core (the step-1
+"""``small`` and ``large`` are 5% and 20% of the populations; ``full`` is one agent per firm on one core (the step-1
 and step-6 goal); ``full-threads`` is the same replicate with its row kernels on two threads
 (``devise run --threads 2``)."""
 
