@@ -18,9 +18,9 @@ CONFIGURATIONS = {
     "full": FULL,
     "full-threads": {**FULL, "threads": 2},
 }
-"""``small`` and ``large`` are 5% and 20% of the populations; ``full`` is one agent per firm on one core (the step-1
-and step-6 goal); ``full-threads`` is the same replicate with its row kernels on two threads
-(``devise run --threads 2``)."""
+"""``small`` and ``large`` are 5% and 20% of the populations; ``full`` is one agent per firm on
+one core (the step-1 and step-6 goal); ``full-threads`` is the same replicate with its row
+kernels on two threads (``devise run --threads 2``)."""
 
 REPEATS = 5
 """Warm runs per configuration; the median is reported."""
