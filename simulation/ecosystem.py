@@ -38,8 +38,7 @@ class Exchange:
             targets.append(np.where(pick >= source.region_index, pick + 1, pick))
         everything = Requests.concat(requests)
         everything.matched = np.zeros(everything.client.size, dtype=bool)
-        for t, rows in enumerate(_group_rows(np.concatenate(targets), n)):
-            target = regions[t]
+        for target, rows in zip(regions, _group_rows(np.concatenate(targets), n), strict=True):
             incoming = everything.take(rows)
             target.serve_requests(incoming)
             everything.matched[rows] = incoming.matched
@@ -58,8 +57,8 @@ class Exchange:
         client = np.concatenate([out.client for out in outcomes])
         success = np.concatenate([out.success for out in outcomes])
         provider_key = np.concatenate([out.provider_key for out in outcomes])
-        for t, rows in enumerate(_group_rows(client_region, len(regions))):
-            regions[t].receive_outcomes(client[rows], success[rows], provider_key[rows])
+        for region, rows in zip(regions, _group_rows(client_region, len(regions)), strict=True):
+            region.receive_outcomes(client[rows], success[rows], provider_key[rows])
 
 
 def _group_rows(group: np.ndarray, n_groups: int) -> list[np.ndarray]:
