@@ -468,8 +468,8 @@ class ReferenceRegion(mesa.Model):
         self.run_seed = int(run_seed)
         self.stream = int(self.draws.make_stream(self.run_seed, self.replicate,
                                                  self.region_index))
-        self.quarter = 0
-        self.running = self.calendar.n_quarters > 1
+        self.quarter = -1  # the last quarter simulated: none yet
+        self.running = True
         p = self.params
         self.frontier = [p["frontier_start"]] * N_SECTORS
         self.search_breadth = int(p["search_breadth"])
@@ -487,7 +487,7 @@ class ReferenceRegion(mesa.Model):
         self.firms_by_row: list[ReferenceFirm] = []
         self.providers: list[ReferenceSME] = []
         self._populate()
-        self.observe()
+        self.observe_firms()
 
     # --- draws keyed on the current quarter ----------------------------------------
     def uniform(self, agent: int, purpose: int, k: int) -> float:
@@ -616,6 +616,17 @@ class ReferenceRegion(mesa.Model):
             jobs += sme.employees
             if sme.last_success_q > q - ENABLING_WINDOW:
                 enabling += 1
+        n_firms, n_sme, n_basic, total_prod = self.observe_firms()
+        self._record("enabling", enabling)
+        self._record("smes_alive", n_smes)
+        self._record("sme_jobs", jobs)
+        self._record("firms_alive", n_firms)
+        self.series["dii_basic_share"][q] = n_basic / n_sme if n_sme else 0.0
+        self.series["mean_productivity"][q] = total_prod / n_firms if n_firms > 0 else 0.0
+        self.series["public_spend"][q] = 0.0
+
+    def observe_firms(self) -> tuple[int, int, int, float]:
+        """Sector means read by the next quarter; firm counts and total productivity."""
         count = [0.0] * N_SECTORS
         basic = [0.0] * N_SECTORS
         prod = [0.0] * N_SECTORS
@@ -638,13 +649,7 @@ class ReferenceRegion(mesa.Model):
                 basic[g] /= count[g]
         self.sector_productivity = prod
         self.sector_basic_share = basic
-        self._record("enabling", enabling)
-        self._record("smes_alive", n_smes)
-        self._record("sme_jobs", jobs)
-        self._record("firms_alive", n_firms)
-        self.series["dii_basic_share"][q] = n_basic / n_sme if n_sme else 0.0
-        self.series["mean_productivity"][q] = total_prod / n_firms if n_firms > 0 else 0.0
-        self.series["public_spend"][q] = 0.0
+        return n_firms, n_sme, n_basic, total_prod
 
     def _record(self, name: str, count: float) -> None:
         """Add a count for the current quarter, converted to full-population units."""

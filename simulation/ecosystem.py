@@ -107,9 +107,9 @@ class Ecosystem(QuarterlyModel):
         for r in self.regions.values():
             r.timings = self.timings
         self.exchange = Exchange()
-        self.quarter = 0
+        self.quarter = -1  # the last quarter simulated: none yet (see QuarterlyModel)
 
     def step(self) -> None:
-        """Advance every region one quarter."""
+        """Simulate the next quarter in every region."""
         self.quarter += 1
         run_quarter(list(self.regions.values()), self.quarter, self.exchange)

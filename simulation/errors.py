@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable
+from typing import Any
+
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 
 
 class InputError(Exception):
@@ -48,3 +52,17 @@ def did_you_mean(word: object, choices: Iterable[str]) -> str:
             (c for c in close if sorted(c) == sorted(text)), close[0])
         return f"did you mean {folded[best]!r}?"
     return "valid: " + ", ".join(choices)
+
+
+def key_path(at: str, key: str) -> str:
+    """Key path ``at.key``; a key that is not a bare TOML key is shown quoted."""
+    shown = key if _BARE_KEY.fullmatch(key) else repr(key)
+    return f"{at}.{shown}" if at else shown
+
+
+def show_value(value: Any, limit: int = 60) -> str:
+    """Show what was found, on one line and short."""
+    if value is None:
+        return "nothing"
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -14,7 +14,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from .errors import did_you_mean
+from typing import Any
+
+from .errors import InputError, did_you_mean, key_path, show_value
 
 
 @dataclass(frozen=True)
@@ -263,20 +265,54 @@ def fitted_params() -> dict[str, Param]:
     return {name: p for name, p in MODEL_PARAMS.items() if p.fit is not None}
 
 
-def resolve_params(overrides: Mapping[str, float] | None = None) -> dict[str, float]:
+def resolve_params(overrides: Mapping[str, float] | None = None,
+                   where: str = "model parameters") -> dict[str, float]:
     """Return the full parameter set: declared defaults updated with ``overrides``.
 
     Raises:
-        KeyError: An override names no declared parameter (message has a suggestion).
-        ValueError: An override is outside its declared bounds.
+        InputError: An override names no declared parameter (with a suggestion) or is
+            outside its declared bounds; ``where`` names the source in the message.
     """
-    values = {name: p.default for name, p in MODEL_PARAMS.items()}
-    for name, value in (overrides or {}).items():
-        if name not in MODEL_PARAMS:
-            raise KeyError(f"unknown model parameter {name!r} ({did_you_mean(name, MODEL_PARAMS)})")
-        problem = MODEL_PARAMS[name].check(value)
+    return validated_params(overrides or {}, MODEL_PARAMS, where, "model")
+
+
+def validated_params(values: Any, declared: Mapping[str, Param], file: str, at: str,
+                     fill_defaults: bool = True) -> dict[str, float]:
+    """Check ``values`` against their declarations; return them as floats.
+
+    The one check of parameter values, for scenario files and for Python callers alike.
+
+    Args:
+        values: Parameter values by name.
+        declared: The declarations they must follow.
+        file: The file (or Python call) they come from, named in errors.
+        at: Key path of the table holding them (``model``, ``instruments[0]``...).
+        fill_defaults: Start from every declared default.
+
+    Raises:
+        InputError: ``values`` is not a table, a name is not declared, or a value is
+            not admissible (NaN, infinite, a bool, out of bounds, not whole).
+    """
+    if not isinstance(values, Mapping):
+        raise InputError(file, at, "a table of parameters", show_value(values))
+    for name in values:
+        if name not in declared:
+            raise InputError(file, key_path(at, str(name)), "a known key", "an unknown key",
+                             did_you_mean(name, declared))
+    out = {name: p.default for name, p in declared.items()} if fill_defaults else {}
+    for name, value in values.items():
+        problem = param_problem(declared[name], value)
         if problem:
-            raise ValueError(f"model parameter {name!r} must be {problem}, found {value!r}")
-        values[name] = float(value)
-    return values
+            raise InputError(file, key_path(at, name), problem, show_value(value))
+        out[name] = float(value)
+    return out
+
+
+def param_problem(param: Param, value: Any) -> str | None:
+    """:meth:`Param.check`, safe for NaN, infinities and integers too large for a float."""
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if not number or value != value or not param.low <= value <= param.high:
+        whole = "a whole number" if param.integer else "a number"
+        return f"{whole} in [{param.low:g}, {param.high:g}] ({param.unit})"
+    return param.check(value)
 

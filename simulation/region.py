@@ -18,7 +18,9 @@ from . import rng
 from .agents import DigitalSME, SmartFirm, ViewRegistry
 from .calendar import Calendar
 from .calibration.store import fitted_values
+from .errors import InputError, did_you_mean, show_value
 from .instruments import INSTRUMENT_TYPES, PolicyInstrument
+from .instruments.base import BUDGET_SPLITS
 from .kernels.demand import BASIC_MATURITY, demand
 from .kernels.dynamics import firm_dynamics, sme_dynamics
 from .kernels.entry import init_firms, init_smes
@@ -26,7 +28,7 @@ from .kernels.execution import deliver_outcomes, execute
 from .kernels.learning import firm_learning, sme_learning
 from .kernels.matching import match_local, match_requests
 from .kernels.observe import observe_firms, observe_smes
-from .params import resolve_params
+from .params import resolve_params, validated_params
 from .regions import get_region
 from .rng import make_stream
 from .state import FIRM_COLUMNS, NO_QUARTER, PROJECT_COLUMNS, REGION_SHIFT, SME_COLUMNS, Table
@@ -84,6 +86,11 @@ class InstrumentSpec:
         end: Last quarter of delivery, ``"YYYYQn"``.
         regions: Region codes the instrument runs in.
         sectors: Eligible sector keys; empty means every sector of the region.
+        budget_split: ``"shared"`` (the declared budget is split over the regions) or
+            ``"per_region"`` (each region has it); see
+            :data:`simulation.instruments.base.BUDGET_SPLITS`.
+        budget_regions: The regions a shared budget is split over (empty: ``regions``);
+            kept when a run simulates fewer of them, so each keeps its own part.
     """
 
     kind: str
@@ -93,6 +100,28 @@ class InstrumentSpec:
     end: str
     regions: tuple[str, ...]
     sectors: tuple[str, ...] = ()
+    budget_split: str = "shared"
+    budget_regions: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        """Check the type, the parameters (declared defaults filled in) and the split as a
+        scenario file's are checked, so an instrument built in Python is held to the same
+        rules (InputError naming the instrument and the key)."""
+        where = f"instrument {self.name!r}"
+        if self.kind not in INSTRUMENT_TYPES:
+            raise InputError(where, "type", "an instrument type", show_value(self.kind),
+                             did_you_mean(self.kind, INSTRUMENT_TYPES))
+        declared = INSTRUMENT_TYPES[self.kind].declared_params()
+        object.__setattr__(self, "params", validated_params(self.params, declared, where, ""))
+        if self.budget_split not in BUDGET_SPLITS:
+            raise InputError(where, "budget_split", f"one of {', '.join(BUDGET_SPLITS)}",
+                             show_value(self.budget_split))
+
+    def budget_share(self, code: str) -> float:
+        """Region ``code``'s part of the declared yearly budget."""
+        shares = INSTRUMENT_TYPES[self.kind].budget_shares(
+            self.budget_regions or self.regions, self.budget_split)
+        return shares[code]
 
 
 @dataclass
@@ -133,7 +162,10 @@ class Outcomes:
 class QuarterlyModel(mesa.Model):
     """A Mesa model on the quarterly calendar: it runs until the horizon's last quarter.
 
-    Subclasses set ``self.calendar`` and ``self.quarter`` and define ``step``.
+    ``quarter`` is the last quarter simulated: -1 after set-up (the starting state is the
+    end of the quarter before the burn-in starts), so the first ``step`` simulates quarter
+    0 and the ``n_quarters``-th simulates the last. Subclasses set ``self.calendar`` and
+    ``self.quarter`` and define ``step``.
     """
 
     calendar: Calendar
@@ -191,8 +223,8 @@ class RegionModel(QuarterlyModel):
         calibrated: bool = True,
     ) -> None:
         super().__init__(seed=seed, rng=rng)
-        if not 0.0 < scale <= 1.0:
-            raise ValueError(f"scale must be in (0, 1], found {scale!r}")
+        if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not 0 < scale <= 1:
+            raise InputError("RegionModel", "scale", "a number in (0, 1]", show_value(scale))
         self.spec = get_region(region)
         self.code = self.spec.code
         self.scale = float(scale)
@@ -204,7 +236,7 @@ class RegionModel(QuarterlyModel):
         run_seed = seed if isinstance(seed, int) else int(self.rng.integers(2**63))
         self.run_seed = int(run_seed)
         self.stream = int(make_stream(self.run_seed, self.replicate, self.region_index))
-        self.quarter = 0
+        self.quarter = -1
         self.frontier = np.full(N_SECTORS, self.params["frontier_start"])
         self.series = {name: np.zeros(self.calendar.n_quarters) for name in SERIES}
         self.timings: dict[str, float] = {}
@@ -218,13 +250,12 @@ class RegionModel(QuarterlyModel):
         ]
         self._sme_views = ViewRegistry(self, DigitalSME)
         self._firm_views = ViewRegistry(self, SmartFirm)
-        self.observe()
+        self._observe_firms()
         self.datacollector = mesa.DataCollector(model_reporters=MODEL_REPORTERS)
-        self.datacollector.collect(self)
 
     # --- set-up ---------------------------------------------------------------
     def _populate(self) -> None:
-        """Draw the initial populations at full counts times ``scale``."""
+        """Draw the initial populations at full counts times ``scale`` (alive in quarter -1)."""
         p = self.params
         n_smes = max(1, round(self.spec.n_digital_smes.value * self.scale))
         n_firms = max(1, round(self.spec.n_smart_firms.value * self.scale))
@@ -262,6 +293,7 @@ class RegionModel(QuarterlyModel):
         return INSTRUMENT_TYPES[spec.kind](
             self, spec.name, spec.params, self.calendar.parse(spec.start),
             self.calendar.parse(spec.end), tuple(SECTOR_ID[s] for s in sectors), index,
+            spec.budget_share(self.code),
         )
 
     # --- Mesa ------------------------------------------------------------------
@@ -283,7 +315,11 @@ class RegionModel(QuarterlyModel):
             self._firm_views.sync()
 
     def step(self) -> None:
-        """Advance one quarter (this region alone; see :class:`Ecosystem` for all ten)."""
+        """Simulate the next quarter (this region alone; see :class:`Ecosystem` for all ten).
+
+        The DataCollector records each simulated quarter, so its row ``k`` (and Mesa's
+        ``Step`` ``k + 1``) is quarter ``k``.
+        """
         from .schedule import run_quarter
 
         run_quarter([self], self.quarter + 1, exchange=None)
@@ -439,13 +475,10 @@ class RegionModel(QuarterlyModel):
 
     def observe(self) -> None:
         """Phase 8: record the DEVISE indicator and companion series for this quarter."""
-        f, s, q = self.firms, self.smes, self.quarter
+        s, q = self.smes, self.quarter
         n_smes, enabling, jobs = observe_smes(s.alive, s.employees, s.last_success_q, q,
                                               ENABLING_WINDOW)
-        n_firms, n_sme, n_basic, mean_prod, sector_prod, sector_basic = observe_firms(
-            f.alive, f.sector, f.employees, f.maturity, f.productivity, N_SECTORS)
-        self._sector_productivity = sector_prod
-        self._sector_basic_share = sector_basic
+        n_firms, n_sme, n_basic, mean_prod = self._observe_firms()
         self._record("enabling", enabling)
         self._record("smes_alive", n_smes)
         self._record("sme_jobs", jobs)
@@ -455,6 +488,17 @@ class RegionModel(QuarterlyModel):
         self.series["public_spend"][q] = sum(i.accounts["spend"][q] for i in self.instruments)
 
     # --- helpers ----------------------------------------------------------------
+    def _observe_firms(self) -> tuple[int, int, int, float]:
+        """Update the sector means the next quarter reads (productivity, basic share);
+        return the smart-firm counts (alive, SMEs, SMEs at basic intensity) and mean
+        productivity."""
+        f = self.firms
+        n_firms, n_sme, n_basic, mean_prod, sector_prod, sector_basic = observe_firms(
+            f.alive, f.sector, f.employees, f.maturity, f.productivity, N_SECTORS)
+        self._sector_productivity = sector_prod
+        self._sector_basic_share = sector_basic
+        return n_firms, n_sme, n_basic, mean_prod
+
     def _project_columns(self) -> tuple[np.ndarray, ...]:
         pr = self.projects
         return tuple(pr.full(c) for c in (

@@ -47,9 +47,10 @@ from pathlib import Path
 from typing import Any
 
 from .calendar import Calendar
-from .errors import InputError, did_you_mean
+from .errors import InputError, did_you_mean, key_path, show_value
 from .instruments import INSTRUMENT_TYPES
-from .params import MODEL_PARAMS, Param
+from .instruments.base import BUDGET_SPLITS
+from .params import MODEL_PARAMS, param_problem, validated_params
 from .region import InstrumentSpec
 from .regions import get_region, region_codes
 
@@ -95,8 +96,41 @@ class Scenario:
         return Calendar.for_horizon(self.start_year, self.end_year, self.burn_in_years)
 
     def with_overrides(self, **changes: Any) -> Scenario:
-        """A copy with some fields replaced (``None`` values are ignored)."""
-        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+        """Return a copy with [scenario] settings changed (``None`` values are ignored),
+        validated as :meth:`with_changes` validates them."""
+        return self.with_changes(**{k: v for k, v in changes.items() if v is not None})
+
+    def with_changes(self, **changes: Any) -> Scenario:
+        """Return a copy with values changed by key path, checked exactly as a file's are.
+
+        Keys: a ``[scenario]`` setting (``scale``, ``seed``, ``regions``, ``end_year``...),
+        ``model.NAME`` (a model parameter), or ``instruments.LABEL.KEY`` (any key of the
+        instrument named LABEL: a parameter, ``start``, ``end``, ``regions``, ``sectors``,
+        ``budget_split``). Changing ``regions`` keeps each instrument in the regions left
+        (dropping those left with none); a shared budget stays split over the regions it
+        was declared for. Example::
+
+            scenario.with_changes(**{"scale": 0.05, "model.demand_base": 0.1,
+                                     "instruments.IE vouchers.budget_per_year": 1e6})
+
+        Raises:
+            InputError: Naming the key as given, what was expected and what was found.
+        """
+        where = f"{self.path or self.name} (with_changes)"
+        doc = scenario_document(self)
+        by_name = {item["name"]: item for item in doc["instruments"]}
+        for key, value in changes.items():
+            _change(doc, by_name, key, value, where)
+        if "regions" in changes:
+            _keep_instruments_in(doc, by_name)
+        try:
+            changed = parse_scenario(doc, where)
+        except InputError as exc:
+            raise _named_by_label(exc, doc) from None
+        declared = {spec.name: spec.budget_regions or spec.regions for spec in self.instruments}
+        return replace(changed, path=self.path, sha256=self.sha256, instruments=tuple(
+            replace(spec, budget_regions=declared.get(spec.name, ()))
+            for spec in changed.instruments))
 
 
 _TOP_KEYS = ("scenario", "model", "instruments")
@@ -105,8 +139,7 @@ _SCENARIO_KEYS = {
     "end_year": int, "burn_in_years": int, "replicates": int, "seed": int,
     "scale": (int, float),
 }
-_INSTRUMENT_KEYS = ("type", "name", "regions", "start", "end", "sectors")
-_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+_INSTRUMENT_KEYS = ("type", "name", "regions", "start", "end", "sectors", "budget_split")
 _QUARTER = re.compile(r"([0-9]{4})Q([1-4])")
 _UNSAFE_NAME = re.compile(r"[/\\\x00-\x1f\x7f]")
 
@@ -247,10 +280,10 @@ def _merge(files: list[_File]) -> tuple[dict[str, Any], dict[str, tuple[str, str
         for key, value in f.doc.get("scenario", {}).items():
             if key != "extends":
                 head[key] = value
-                origins[_join("scenario", key)] = (f.file, None)
+                origins[key_path("scenario", key)] = (f.file, None)
         for key, value in f.doc.get("model", {}).items():
             model[key] = value
-            origins[_join("model", key)] = (f.file, None)
+            origins[key_path("model", key)] = (f.file, None)
         for j, item in enumerate(f.doc.get("instruments", [])):
             origins[f"instruments[{len(instruments)}]"] = (f.file, f"instruments[{j}]")
             instruments.append(item)
@@ -270,6 +303,60 @@ def _relocate(exc: InputError, origins: Mapping[str, tuple[str, str | None]]) ->
 
 # --- the document ---------------------------------------------------------------------
 
+def scenario_document(scenario: Scenario) -> dict[str, Any]:
+    """The scenario as the document a file would hold (instruments' parameters complete)."""
+    head = {key: getattr(scenario, key) for key in _SCENARIO_KEYS}
+    head["regions"] = list(scenario.regions)
+    instruments = [{"type": spec.kind, "name": spec.name, "regions": list(spec.regions),
+                    "start": spec.start, "end": spec.end, "sectors": list(spec.sectors),
+                    "budget_split": spec.budget_split, **spec.params}
+                   for spec in scenario.instruments]
+    return {"scenario": head, "model": dict(scenario.model), "instruments": instruments}
+
+
+def _change(doc: dict[str, Any], by_name: Mapping[str, dict[str, Any]], key: str, value: Any,
+            where: str) -> None:
+    """Apply one :meth:`Scenario.with_changes` change to the document."""
+    head, _, rest = key.partition(".")
+    if head == "model" and rest:
+        doc["model"][rest] = value
+    elif head == "instruments" and rest:
+        label, _, name = rest.rpartition(".")
+        if label not in by_name:
+            raise InputError(where, key, "instruments.LABEL.KEY with the name of an instrument",
+                             show_value(label), did_you_mean(label, by_name))
+        by_name[label][name] = value
+    elif key in _SCENARIO_KEYS:
+        doc["scenario"][key] = value
+    else:
+        keys = [*_SCENARIO_KEYS, "model.NAME", "instruments.LABEL.KEY"]
+        raise InputError(where, key, "a [scenario] setting, model.NAME or "
+                         "instruments.LABEL.KEY", "an unknown key", did_you_mean(key, keys))
+
+
+def _keep_instruments_in(doc: dict[str, Any], by_name: Mapping[str, dict[str, Any]]) -> None:
+    """Keep each instrument in the scenario's new regions only; drop those left in none."""
+    regions = doc["scenario"]["regions"]
+    if regions == "all" or not isinstance(regions, list):
+        return  # the loader reports a malformed value; "all" keeps every instrument
+    for item in by_name.values():
+        item["regions"] = [r for r in item["regions"] if r in regions]
+    doc["instruments"] = [item for item in doc["instruments"] if item["regions"]]
+
+
+def _named_by_label(exc: InputError, doc: Mapping[str, Any]) -> InputError:
+    """``exc`` with ``instruments[k]`` written ``instruments.LABEL`` and ``scenario.`` dropped."""
+    key = exc.key
+    match = re.match(r"instruments\[(\d+)\]", key)
+    if match and int(match[1]) < len(doc["instruments"]):
+        name = doc["instruments"][int(match[1])].get("name")
+        if isinstance(name, str):
+            key = f"instruments.{name}{key[match.end():]}"
+    elif key.startswith("scenario."):
+        key = key[len("scenario."):]
+    return InputError(exc.file, key, exc.expected, exc.found, exc.hint)
+
+
 def parse_scenario(doc: Mapping[str, Any], file: str = "<scenario>", sha256: str = "") -> Scenario:
     """Validate a scenario given as a parsed TOML mapping.
 
@@ -286,7 +373,8 @@ def parse_scenario(doc: Mapping[str, Any], file: str = "<scenario>", sha256: str
     fields = _scenario_fields(head, file)
     calendar = Calendar.for_horizon(fields["start_year"], fields["end_year"],
                                     fields["burn_in_years"])
-    model = _params(doc.get("model", {}), MODEL_PARAMS, file, "model", fill_defaults=False)
+    model = validated_params(doc.get("model", {}), MODEL_PARAMS, file, "model",
+                             fill_defaults=False)
     instruments = _instruments(doc.get("instruments", []), fields["regions"], calendar, file)
     return Scenario(**fields, model=model, instruments=instruments, path=file, sha256=sha256)
 
@@ -364,11 +452,11 @@ def _regions(value: Any, known: tuple[str, ...], file: str, key: str) -> tuple[s
     return tuple(c for c in known if c in value)
 
 
-def _no_repeats(items: list[str], what: str, file: str, key: str) -> None:
-    """InputError at the second occurrence of anything listed twice."""
+def _no_repeats(items: list[str], what: str, file: str, key: str, suffix: str = "") -> None:
+    """InputError at the second occurrence of anything listed twice (at ``key[i]suffix``)."""
     for i, item in enumerate(items):
         if item in items[:i]:
-            raise InputError(file, f"{key}[{i}]", f"each {what} once",
+            raise InputError(file, f"{key}[{i}]{suffix}", f"each {what} once",
                              f"{item!r} listed twice (already at [{items.index(item)}])")
 
 
@@ -376,9 +464,15 @@ def _no_repeats(items: list[str], what: str, file: str, key: str) -> None:
 
 def _instruments(value: Any, scenario_regions: tuple[str, ...], calendar: Calendar,
                  file: str) -> tuple[InstrumentSpec, ...]:
-    """Validate each entry of the ``[[instruments]]`` array (shape already checked)."""
-    return tuple(_instrument(item, k, scenario_regions, calendar, file)
-                 for k, item in enumerate(value))
+    """Validate each entry of the ``[[instruments]]`` array (shape already checked).
+
+    Names must be distinct: outputs, sweeps and comparisons find an instrument by name.
+    """
+    specs = tuple(_instrument(item, k, scenario_regions, calendar, file)
+                  for k, item in enumerate(value))
+    _no_repeats([spec.name for spec in specs], "instrument name", file, "instruments",
+                suffix=".name")
+    return specs
 
 
 def _instrument(item: Any, k: int, scenario_regions: tuple[str, ...], calendar: Calendar,
@@ -399,10 +493,29 @@ def _instrument(item: Any, k: int, scenario_regions: tuple[str, ...], calendar: 
     sectors = _sectors(item.get("sectors", []), regions, file, f"{at}.sectors")
     if "budget_per_year" not in item:
         raise InputError(file, f"{at}.budget_per_year", "a yearly budget in EUR", "nothing")
-    params = _params({key: item[key] for key in declared if key in item}, declared, file, at)
+    params = validated_params({key: item[key] for key in declared if key in item}, declared,
+                              file, at)
     _min_max(params, item, file, at)
-    return InstrumentSpec(kind=kind, name=name, params=params, start=calendar.label(start),
-                          end=calendar.label(end), regions=regions, sectors=sectors)
+    split = item.get("budget_split", "shared")
+    if split not in BUDGET_SPLITS:
+        raise InputError(file, f"{at}.budget_split", f"one of {', '.join(BUDGET_SPLITS)}",
+                         show_value(split), did_you_mean(split, BUDGET_SPLITS))
+    spec = InstrumentSpec(kind=kind, name=name, params=params, start=calendar.label(start),
+                          end=calendar.label(end), regions=regions, sectors=sectors,
+                          budget_split=split)
+    _creation_bound(spec, file, at)
+    return spec
+
+
+def _creation_bound(spec: InstrumentSpec, file: str, at: str) -> None:
+    """InputError if the instrument would found more firms than a region can hold."""
+    cls = INSTRUMENT_TYPES[spec.kind]
+    for code in spec.regions:
+        problem = cls.creation_problem(spec.params, spec.budget_share(code), code)
+        if problem:
+            raise InputError(file, f"{at}.budget_per_year", "a budget whose start-ups fit the "
+                             "region", problem, "lower budget_per_year or raise the cost of a "
+                             "place")
 
 
 def _instrument_type(item: Mapping[str, Any], at: str, file: str) -> str:
@@ -504,48 +617,18 @@ def _min_max(params: Mapping[str, float], item: Mapping[str, Any], file: str, at
                 key, expected = low, f"at most {high} ({params[high]:g})"
             else:
                 key, expected = high, f"at least {low} ({params[low]:g})"
-            raise InputError(file, _join(at, key), expected, show_value(item[key]))
+            raise InputError(file, key_path(at, key), expected, show_value(item[key]))
 
 
 # --- parameters and helpers -----------------------------------------------------------
-
-def _params(values: Any, declared: Mapping[str, Param], file: str, at: str,
-            fill_defaults: bool = True) -> dict[str, float]:
-    """Validate values against declarations; return them as floats (with defaults, if asked)."""
-    if not isinstance(values, Mapping):
-        raise InputError(file, at, "a table of parameters", show_value(values))
-    no_unknown_keys(values, declared, file, at)
-    out = {name: p.default for name, p in declared.items()} if fill_defaults else {}
-    for name, value in values.items():
-        problem = param_problem(declared[name], value)
-        if problem:
-            raise InputError(file, _join(at, name), problem, show_value(value))
-        out[name] = float(value)
-    return out
-
-
-def param_problem(param: Param, value: Any) -> str | None:
-    """:meth:`Param.check`, safe for NaN, infinities and integers too large for a float."""
-    number = isinstance(value, (int, float)) and not isinstance(value, bool)
-    if not number or value != value or not param.low <= value <= param.high:
-        whole = "a whole number" if param.integer else "a number"
-        return f"{whole} in [{param.low:g}, {param.high:g}] ({param.unit})"
-    return param.check(value)
-
 
 def no_unknown_keys(table: Mapping[str, Any], allowed, file: str, at: str,
                 expected: str = "a known key") -> None:
     """InputError for the first key of ``table`` not in ``allowed``, with a suggestion."""
     for key in table:
         if key not in allowed:
-            raise InputError(file, _join(at, key), expected, "an unknown key",
+            raise InputError(file, key_path(at, key), expected, "an unknown key",
                              did_you_mean(key, allowed))
-
-
-def _join(at: str, key: str) -> str:
-    """Key path ``at.key``; a key that is not a bare TOML key is shown quoted."""
-    shown = key if _BARE_KEY.fullmatch(key) else repr(key)
-    return f"{at}.{shown}" if at else shown
 
 
 def _type_name(kind) -> str:
@@ -555,11 +638,3 @@ def _type_name(kind) -> str:
     if float in kinds:
         kinds = tuple(k for k in kinds if k is not int)  # "a number" covers whole numbers
     return " or ".join(names[k] for k in kinds)
-
-
-def show_value(value: Any, limit: int = 60) -> str:
-    """Show what was found, on one line and short."""
-    if value is None:
-        return "nothing"
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -189,3 +189,31 @@ def test_voucher_additionality_emerges_near_the_dutch_lottery():
         redeemed += policy.instruments[0].total("outputs")
     assert redeemed > 20
     assert 0.6 <= additional / redeemed <= 1.0, additional / redeemed
+
+
+def test_the_first_simulated_quarter_is_stepped():
+    """Defect 9: quarter 0 was the set-up state, never stepped: an instrument active only
+    then spent nothing, and with no burn-in the start year's first call was lost."""
+    first = spec("innovation_voucher", start="2018Q1", end="2018Q1")
+    model = RegionModel(REGION, scale=SCALE, seed=11, start_year=2018, end_year=2018,
+                        burn_in_years=0, instruments=[first]).run()
+    (voucher,) = model.instruments
+    assert model.calendar.n_quarters == 4 and model.quarter == 3
+    assert voucher.accounts["spend"][0] > 0 and voucher.accounts["spend"][1:].sum() == 0
+    for name in ("demand", "sme_deaths", "firm_births"):  # quarter 0 has its own events
+        assert model.series[name][0] > 0, name
+    grant = spec("digitalisation_grant", start="2018Q1", end="2018Q4")
+    assert np.flatnonzero(RegionModel(
+        REGION, scale=SCALE, seed=11, start_year=2018, end_year=2018, burn_in_years=0,
+        instruments=[grant]).run().instruments[0].accounts["applications"])[0] == 0
+
+
+def test_a_region_books_its_part_of_a_shared_budget_in_the_accounts():
+    shared = InstrumentSpec("innovation_voucher", "shared", {"budget_per_year": 1e6},
+                            "2019Q1", "2019Q4", ("ES13", "IE04"))
+    model = RegionModel("ES13", scale=SCALE, seed=1, instruments=[shared], **YEARS).run()
+    (voucher,) = model.instruments
+    share = shared.budget_share("ES13")
+    assert 0 < share < 1 and voucher.budget_share == share
+    assert voucher.accounts["budget"].sum() == pytest.approx(1e6 * share)
+    assert voucher.total("spend") <= 1e6 * share * (1 + 1e-9)

@@ -111,6 +111,8 @@ def units(m: RegionModel, name: str, q: int) -> int:
 
 def check_counts(m: RegionModel) -> None:
     q = m.quarter
+    if q < 0:
+        return  # set-up: no quarter simulated, nothing recorded yet
     assert units(m, "smes_alive", q) == int(m.smes.alive.sum())
     assert units(m, "firms_alive", q) == int(m.firms.alive.sum())
     assert units(m, "enabling", q) <= units(m, "smes_alive", q)

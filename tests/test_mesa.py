@@ -176,7 +176,6 @@ def test_datacollector_model_agent_and_type_reporters():
         agent_reporters={"employees": "employees"},
         agenttype_reporters={SmartFirm: {"maturity": "maturity"}},
     )
-    dc.collect(m)
     while m.running:
         m.step()
         dc.collect(m)
@@ -205,7 +204,7 @@ def test_region_model_own_datacollector():
     m = RegionModel("ES13", scale=0.02, seed=1, end_year=2019, burn_in_years=1).run()
     mv = m.datacollector.get_model_vars_dataframe()
     n = m.calendar.n_quarters
-    assert len(mv) == n  # set-up quarter plus one row per step
+    assert len(mv) == n  # one row per simulated quarter
     assert list(mv["quarter"]) == [m.calendar.label(q) for q in range(n)]
     for name in ("enabling", "smes_alive", "firms_alive", "dii_basic_share"):
         np.testing.assert_array_equal(mv[name], m.series[name])
@@ -232,12 +231,9 @@ def test_batch_run(batch_results):
 
 
 def test_batch_run_reports_the_last_quarter(batch_results):
-    """Mesa 3.3.1 batch_run reads collection ``model.steps - 1``: the last quarter is lost."""
-    last = {row["quarter"] for row in batch_results}
-    if last == {"2019Q3"}:
-        pytest.xfail("mesa 3.3.1 batch_run drops the final collection (mesa issue #2514, "
-                     "fixed upstream by PR #3109): results show 2019Q3, not 2019Q4")
-    assert last == {"2019Q4"}
+    """batch_run reads collection ``model.steps - 1``: the model collects once per simulated
+    quarter (none at set-up), so that is the last quarter."""
+    assert {row["quarter"] for row in batch_results} == {"2019Q4"}
 
 
 def test_finished_models_are_freed_and_agent_ids_stay_unique():

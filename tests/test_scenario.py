@@ -105,3 +105,85 @@ def test_shipped_scenarios_load():
 
     for path in sorted(Path(__file__).parents[1].glob("scenarios/**/*.toml")):
         load_scenario(path)
+
+
+# --- step 7: defects that gave wrong results without an error ----------------------------
+TWO_VOUCHERS = GOOD + """
+[[instruments]]
+type = "innovation_voucher"
+name = "innovation_voucher 0"
+regions = ["ES13"]
+budget_per_year = 5000
+"""
+
+
+def test_duplicate_instrument_names_are_refused_by_the_loader(tmp_path):
+    """Defect 7: two instruments with one name made sweeps give the first the second's values."""
+    with pytest.raises(InputError) as err:
+        load_scenario(write(tmp_path, TWO_VOUCHERS))
+    assert err.value.key == "instruments[1].name" and "listed twice" in str(err.value)
+
+
+def test_an_accelerator_that_would_found_millions_of_firms_is_refused_naming_the_keys(tmp_path):
+    """Defect 6: budget 1e10 at EUR 1 a place founded 90-180 million agents in a quarter."""
+    text = GOOD.replace('type = "innovation_voucher"', 'type = "accelerator"').replace(
+        "budget_per_year = 100000", "budget_per_year = 1e10\ncost_per_startup = 1")
+    with pytest.raises(InputError) as err:
+        load_scenario(write(tmp_path, text))
+    message = str(err.value)
+    assert err.value.key == "instruments[0].budget_per_year"
+    assert "cost_per_startup" in message and "IE04" in message
+
+
+def test_a_multi_region_budget_is_shared_unless_declared_per_region(tmp_path):
+    """Defect 8: a three-region instrument spent its full budget in every region."""
+    from simulation.runner import simulate
+
+    three = GOOD.replace('regions = ["IE04", "ES13"]', 'regions = ["IE04", "ES13", "NWCB"]')
+    three = three.replace('regions = ["IE04"]\n', 'regions = ["IE04", "ES13", "NWCB"]\n')
+    three = three.replace('end = "2021Q4"', 'end = "2019Q4"').replace(
+        "scale = 0.05", "scale = 0.2\nend_year = 2019\nburn_in_years = 1").replace(
+        "budget_per_year = 100000", "budget_per_year = 2000000")
+    shared = load_scenario(write(tmp_path, three))
+    (voucher,) = shared.instruments
+    shares = [voucher.budget_share(code) for code in voucher.regions]
+    assert sum(shares) == pytest.approx(1.0) and len(set(shares)) == 3
+    per_region = shared.with_changes(
+        **{"instruments.innovation_voucher 0.budget_split": "per_region"})
+    assert [per_region.instruments[0].budget_share(c) for c in voucher.regions] == [1, 1, 1]
+    ts = simulate(shared, 0)
+    spend = ts[ts["year"] == 2019]["public_spend"].sum()
+    assert 0 < spend <= 2e6 * (1 + 1e-9)  # the declared budget, across the three regions
+    assert simulate(per_region, 0)[lambda t: t["year"] == 2019]["public_spend"].sum() > spend
+
+
+def test_with_changes_validates_like_the_file_loader(tmp_path):
+    """Defect 13: from Python, apply_rate = 5 ran silently and a missing key was a KeyError."""
+    s = load_scenario(write(tmp_path, GOOD))
+    changed = s.with_changes(**{"model.demand_base": 0.1, "scale": 0.1,
+                                "instruments.innovation_voucher 0.voucher_value": 4000})
+    assert changed.model["demand_base"] == 0.1 and changed.scale == 0.1
+    assert changed.instruments[0].params["voucher_value"] == 4000
+    assert s.model == {} and s.scale == 0.05  # the original is unchanged
+    cases = {
+        "model.demand_base": (9.0, "model.demand_base", "a number in [0, 0.5]"),
+        "model.demand_bas": (0.1, "model.demand_bas", "did you mean 'demand_base'?"),
+        "instruments.innovation_voucher 0.apply_rate": (
+            5, "instruments.innovation_voucher 0.apply_rate", "a number in [0, 1]"),
+        "instruments.vouchers.budget_per_year": (1.0, "instruments.vouchers.budget_per_year",
+                                                 "innovation_voucher 0"),
+        "scal": (0.1, "scal", "did you mean 'scale'?"),
+        "regions": (["XX"], "regions[0]", "a region code"),
+    }
+    for key, (value, where, words) in cases.items():
+        with pytest.raises(InputError) as err:
+            s.with_changes(**{key: value})
+        assert err.value.key == where and words in str(err.value), key
+
+
+def test_with_changes_of_regions_keeps_instruments_in_the_regions_left(tmp_path):
+    s = load_scenario(write(tmp_path, GOOD))
+    only = s.with_changes(regions=["ES13"])
+    assert only.regions == ("ES13",) and only.instruments == ()
+    kept = s.with_changes(regions=["IE04"])
+    assert kept.instruments[0].regions == ("IE04",)

@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from simulation.calendar import Calendar
 from simulation.errors import InputError, did_you_mean
 from simulation.instruments import INSTRUMENT_TYPES
+from simulation.instruments.base import CREATION_LIMIT
 from simulation.params import MODEL_PARAMS
 from simulation.regions import get_region, region_codes
 from simulation.scenario import Scenario, load_scenario
@@ -282,8 +283,8 @@ def valid_docs(draw):
     if model:
         doc["model"] = {name: draw(_param_values(MODEL_PARAMS[name])) for name in model}
     calendar = Calendar.for_horizon(start, end, burn)
-    instruments = [draw(_valid_instrument(regions, calendar))
-                   for _ in range(draw(st.integers(0, 3)))]
+    instruments = [draw(_valid_instrument(regions, calendar, k))
+                   for k in range(draw(st.integers(0, 3)))]
     if instruments:
         doc["instruments"] = instruments
     return doc
@@ -296,14 +297,17 @@ def _param_values(param):
 
 
 @st.composite
-def _valid_instrument(draw, regions, calendar):
+def _valid_instrument(draw, regions, calendar, k):
+    """A valid instrument: a distinct name (ending in its position ``k``) and no more
+    start-ups a year than the smallest of its regions holds digital SMEs."""
     kind = draw(st.sampled_from(sorted(INSTRUMENT_TYPES)))
     declared = INSTRUMENT_TYPES[kind].declared_params()
     where = draw(st.lists(st.sampled_from(regions), min_size=1, max_size=3, unique=True))
     common = sorted(set.intersection(*(set(get_region(r).sectors) for r in where)))
     q0 = draw(st.integers(0, calendar.n_quarters - 1))
     q1 = draw(st.integers(q0, calendar.n_quarters - 1))
-    item = {"type": kind, "name": draw(st.text(min_size=1, max_size=10).filter(str.strip)),
+    item = {"type": kind,
+            "name": draw(st.text(min_size=1, max_size=10).filter(str.strip)) + f" {k}",
             "regions": where,
             "start": calendar.label(q0), "end": calendar.label(q1),
             "sectors": draw(st.lists(st.sampled_from(common), unique=True, max_size=3))
@@ -317,6 +321,12 @@ def _valid_instrument(draw, regions, calendar):
             pair = sorted([item.get(low, declared[low].default),
                            item.get(high, declared[high].default)])
             item[low], item[high] = pair
+    params = {**{n: p.default for n, p in declared.items()},
+              **{n: v for n, v in item.items() if n in declared}, "budget_per_year": 1.0}
+    per_euro = INSTRUMENT_TYPES[kind].founded_per_year(params)
+    if per_euro > 0:
+        room = CREATION_LIMIT * min(get_region(r).n_digital_smes.value for r in where)
+        item["budget_per_year"] = min(item["budget_per_year"], 0.999 * room / per_euro)
     return item
 
 

@@ -81,7 +81,7 @@ def _survival(model: RegionModel, quarters: int) -> float:
     """Share of start-ups born during the run that lived ``quarters`` quarters after birth."""
     s = model.smes
     born, died = s.birth_q[: s.n], s.death_q[: s.n]
-    cohort = (born >= 1) & (born + quarters <= model.quarter)
+    cohort = (born >= 0) & (born + quarters <= model.quarter)  # incumbents: born < 0
     if not cohort.any():
         return float("nan")
     lived = (died[cohort] == NO_QUARTER) | (died[cohort] > born[cohort] + quarters)

@@ -30,6 +30,7 @@ class Accelerator(PolicyInstrument):
     TARGET = "smes"
     DELIVERY = "calls"
     EFFECT = "raises enabling SMEs: more start-ups survive and serve smart-sector clients"
+    FOUNDS = "budget_per_year / cost_per_startup x additional_share"
     PARAMS = {
         "cost_per_startup": Param(
             50000.0, 1.0, 1e7, "EUR", "assumption (provisional)",
@@ -56,6 +57,13 @@ class Accelerator(PolicyInstrument):
             "Share of a member's capability gap closed by mentoring.",
         ),
     }
+
+    @classmethod
+    def founded_per_year(cls, params) -> float:
+        """Start-ups founded a year when every place is paid: the whole budget over the cost
+        of a place (administrative cost included), times the additional share."""
+        place = params["cost_per_startup"] * (1.0 + params["admin_share"])
+        return params["budget_per_year"] / place * params["additional_share"]
 
     def act(self, q: int) -> None:
         """Select this call's cohort and found the additional start-ups."""

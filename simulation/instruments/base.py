@@ -9,16 +9,20 @@ import mesa
 import numpy as np
 
 from ..agents import ID_COUNTERS
+from ..errors import InputError
 from ..params import Param
+from ..regions import get_region
 from ..rng import uniforms
 
 if TYPE_CHECKING:
     from ..region import RegionModel
 
-ACCOUNTS = ("spend", "admin", "applications", "beneficiaries", "outputs", "refused")
+ACCOUNTS = ("budget", "spend", "admin", "applications", "beneficiaries", "outputs", "refused")
 """Per-quarter accounts every instrument keeps.
 
-``spend`` is public money paid out in EUR (full-population units), administrative cost
+``budget`` is the region's part of the yearly budget (see :data:`BUDGET_SPLITS`), booked in
+the year's first quarter of delivery; ``spend`` is public money paid out in EUR
+(full-population units), administrative cost
 included; ``admin`` is the administrative part of it. ``applications``, ``beneficiaries``,
 ``outputs`` (what the instrument produced: projects funded, ties brokered, loans...) and
 ``refused`` (eligible applicants turned away because the budget was used up; they may
@@ -51,6 +55,19 @@ COMMON_PARAMS: Mapping[str, Param] = {
 }
 """Parameters every instrument has."""
 
+BUDGET_SPLITS = ("shared", "per_region")
+"""How the declared ``budget_per_year`` of an instrument running in several regions is spent.
+
+``shared`` (the default): the declared budget is the instrument's whole budget, split over
+its regions in proportion to their full-scale populations of its target group (smart firms,
+digital SMEs, or both); the regions' budgets add up to the declared one. ``per_region``:
+each region has the declared budget (a programme replicated in every region).
+"""
+
+CREATION_LIMIT = 1.0
+"""Most firms an instrument may found in a year in a region, as a multiple of the region's
+full-scale digital SME population: a bound on memory that no real programme approaches."""
+
 CALL_PARAMS: Mapping[str, Param] = {
     "calls_per_year": Param(
         1, 1, 4, "calls", "assumption (provisional): one call a year is usual for ERDF lines",
@@ -78,7 +95,8 @@ class PolicyInstrument(mesa.Agent):
     code in :mod:`simulation.rng`), ``TARGET`` ("firms", "smes" or "both"),
     ``DELIVERY`` ("routine" or "calls"), ``RAISES`` (the recorded series its effect
     raises, tested), ``EFFECT`` (the documented effect in words) and ``PARAMS``, and
-    implement :meth:`act`.
+    implement :meth:`act`; a type that founds firms also implements
+    :meth:`founded_per_year` and names its keys in ``FOUNDS``.
     """
 
     _ids = ID_COUNTERS
@@ -90,10 +108,21 @@ class PolicyInstrument(mesa.Agent):
     RAISES: ClassVar[str] = "enabling"
     EFFECT: ClassVar[str] = ""
     PARAMS: ClassVar[Mapping[str, Param]] = {}
+    FOUNDS: ClassVar[str] = ""
+    """The parameters that set how many firms the type founds (named in errors)."""
 
     def __init__(self, model: RegionModel, name: str, params: Mapping[str, float],
-                 start_q: int, end_q: int, sectors: tuple[int, ...], index: int) -> None:
-        """Create the instrument; ``params`` must already be validated and complete."""
+                 start_q: int, end_q: int, sectors: tuple[int, ...], index: int,
+                 budget_share: float = 1.0) -> None:
+        """Create the instrument; ``params`` must already be validated and complete.
+
+        ``budget_share`` is this region's part of the declared yearly budget
+        (:meth:`budget_shares`).
+
+        Raises:
+            InputError: The parameters would found more firms a year than
+                :data:`CREATION_LIMIT` allows in this region (the message names the keys).
+        """
         super().__init__(model)
         self.name = name
         self.params = dict(params)
@@ -101,7 +130,12 @@ class PolicyInstrument(mesa.Agent):
         self.end_q = end_q
         self.sectors = np.asarray(sectors, dtype=np.int32)
         self.index = index
-        self.budget_per_year = float(params["budget_per_year"]) * model.scale
+        self.budget_share = float(budget_share)
+        problem = self.creation_problem(params, budget_share, model.code)
+        if problem:
+            raise InputError(f"instrument {name!r}", "budget_per_year",
+                             "a budget whose start-ups fit the region", problem)
+        self.budget_per_year = float(params["budget_per_year"]) * budget_share * model.scale
         self.admin_share = float(params["admin_share"])
         self.accounts = {k: np.zeros(model.calendar.n_quarters) for k in ACCOUNTS}
         self.reached: list[tuple[int, str, np.ndarray]] = []
@@ -112,6 +146,39 @@ class PolicyInstrument(mesa.Agent):
         """Every parameter this instrument type accepts, with its declaration."""
         calls = CALL_PARAMS if cls.DELIVERY == "calls" else {}
         return {**COMMON_PARAMS, **calls, **cls.PARAMS}
+
+    @classmethod
+    def budget_shares(cls, regions: tuple[str, ...], split: str) -> dict[str, float]:
+        """Each region's part of the declared yearly budget (see :data:`BUDGET_SPLITS`)."""
+        if split == "per_region":
+            return dict.fromkeys(regions, 1.0)
+        weights = {code: cls._target_population(code) for code in regions}
+        total = sum(weights.values())
+        return {code: w / total for code, w in weights.items()}
+
+    @classmethod
+    def _target_population(cls, code: str) -> float:
+        """Full-scale count of the region's firms this instrument type serves."""
+        region = get_region(code)
+        firms, smes = region.n_smart_firms.value, region.n_digital_smes.value
+        return {"firms": firms, "smes": smes}.get(cls.TARGET, firms + smes)
+
+    @classmethod
+    def founded_per_year(cls, params: Mapping[str, float]) -> float:
+        """Most firms (full scale) the instrument founds in a year with a whole budget of
+        ``params["budget_per_year"]``; 0 for types that found none."""
+        return 0.0
+
+    @classmethod
+    def creation_problem(cls, params: Mapping[str, float], budget_share: float,
+                         code: str) -> str | None:
+        """Why these parameters would found too many firms in region ``code``, or None."""
+        founded = cls.founded_per_year(params) * budget_share
+        limit = CREATION_LIMIT * get_region(code).n_digital_smes.value
+        if founded <= limit:
+            return None
+        return (f"{cls.FOUNDS} would found up to {founded:,.0f} firms a year in {code}, more "
+                f"than {CREATION_LIMIT:g} x its {limit:,.0f} digital SMEs")
 
     # --- delivery ---------------------------------------------------------------
     def active(self, q: int) -> bool:
@@ -131,8 +198,11 @@ class PolicyInstrument(mesa.Agent):
         return max(left, 1)
 
     def step(self) -> None:
-        """Phase 1 of the quarter: act if the instrument delivers now."""
+        """Phase 1 of the quarter: book the year's budget in its first active quarter, and
+        act if the instrument delivers now."""
         q = self.model.quarter
+        if self.active(q) and (q % 4 == 0 or q == self.start_q):
+            self.book(q, "budget", self.budget_per_year)
         if self.delivers(q):
             self.act(q)
 
@@ -207,7 +277,7 @@ class PolicyInstrument(mesa.Agent):
 
     def book(self, q: int, account: str, amount: float) -> None:
         """Add ``amount`` to an account for quarter ``q`` (money in full-population EUR)."""
-        if account in ("spend", "admin"):
+        if account in ("budget", "spend", "admin"):
             amount /= self.model.scale
         self.accounts[account][q] += amount
 
