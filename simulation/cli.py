@@ -46,6 +46,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=_seed, help="override scenario.seed")
     run.add_argument("--scale", type=_scale, help="override scenario.scale (0 < x <= 1)")
     run.add_argument("--out", type=Path, help="output folder (default runs/<scenario name>)")
+    _add_overwrite(run)
     _add_workers(run, "parallel processes for replicates")
     run.add_argument("--threads", type=_positive_int, default=1,
                      help="threads for each replicate's agent loops (default 1; same results "
@@ -64,6 +65,7 @@ def _parser() -> argparse.ArgumentParser:
                          help="override the base's scale, 0 < x <= 1 (applies to all)")
     compare.add_argument("--out", type=Path,
                          help="output folder (default runs/compare-<base>-vs-<policies>)")
+    _add_overwrite(compare)
     _add_workers(compare, "parallel processes for replicates")
     compare.add_argument("--no-contributions", action="store_true",
                          help="skip the runs without each instrument (no contributions)")
@@ -75,7 +77,8 @@ def _parser() -> argparse.ArgumentParser:
     which.add_argument("--region", nargs="+", metavar="CODE", help="region code(s) to fit")
     which.add_argument("--all", action="store_true", help="fit all ten regions")
     calib.add_argument("--mode", choices=("full", "smoke"), default="full",
-                       help="full (the committed fit) or smoke (a quick check)")
+                       help="full (the committed fit, calibration/regions/) or smoke (a quick "
+                            "check, written to calibration/smoke/, never read by the models)")
     _add_workers(calib, "regions fitted at once, one process each")
     calib.add_argument("--force", action="store_true",
                        help="refit regions whose file is already current")
@@ -108,13 +111,18 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from .outputs import write_run
-    from .runner import add_growth, run_replicates, summarise
+    from .folders import claim_folder
+    from .outputs import run_identity, write_run
+    from .runner import add_growth, content_key, run_replicates, summarise
     from .scenario import load_scenario
 
     scenario = load_scenario(args.scenario).with_overrides(
         replicates=args.replicates, seed=args.seed, scale=args.scale)
+    _check_calibration(scenario.regions)
     out = args.out or Path("runs") / scenario.name
+    if claim_folder(out, "run", content_key(scenario), run_identity(scenario), args.overwrite):
+        console.print(f"resuming in {escape(str(out))}: finished replicates are reused",
+                      highlight=False)
     console.print(f"[bold]{scenario.name}[/]: {len(scenario.regions)} regions, "
                   f"{scenario.replicates} replicates, scale {scenario.scale:g}, "
                   f"seed {scenario.seed}, {args.workers} worker(s) x {args.threads} thread(s)")
@@ -135,29 +143,45 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _print_summary(summary) -> None:
+    """The per-region table, for the reported years the run reaches (2021, 2022)."""
+    years = [y for y in (2021, 2022) if f"enabling_{y}" in summary]
     table = Table(title="Enabling digital SMEs against the DEVISE target (+15% on 2018Q4)")
-    for col in ("region", "2018Q4", "2021Q4", "growth 2021", "P(target) 2021", "2022Q4",
-                "growth 2022", "P(target) 2022"):
+    columns = ["region", "2018Q4"]
+    for y in years:
+        columns += [f"{y}Q4", f"growth {y}", f"P(target) {y}"]
+    for col in columns:
         table.add_column(col, justify="left" if col == "region" else "right")
-    for row in summary.itertuples():
-        table.add_row(
-            row.region, f"{row.baseline_enabling:,.0f}", f"{row.enabling_2021:,.0f}",
-            f"{row.growth_2021:+.1%}", f"{row.p_target_2021:.2f}", f"{row.enabling_2022:,.0f}",
-            f"{row.growth_2022:+.1%}", f"{row.p_target_2022:.2f}",
-        )
+    for row in summary.to_dict("records"):
+        cells = [row["region"], f"{row['baseline_enabling']:,.0f}"]
+        for y in years:
+            cells += [f"{row[f'enabling_{y}']:,.0f}", f"{row[f'growth_{y}']:+.1%}",
+                      f"{row[f'p_target_{y}']:.2f}"]
+        table.add_row(*cells)
     Console().print(table)
 
 
 def _compare(args: argparse.Namespace) -> int:
     from .compare import YEARS, compare, plan
+    from .folders import claim_folder, content_key_of
+    from .outputs import run_identity
     from .scenario import load_scenario
 
     base = load_scenario(args.base).with_overrides(
         replicates=args.replicates, seed=args.seed, scale=args.scale)
     policies = [load_scenario(path) for path in args.policies]
-    runs = plan(base, policies, contributions=not args.no_contributions).distinct()
+    scenarios = plan(base, policies, contributions=not args.no_contributions)
+    runs = scenarios.distinct()
     out = args.out or Path("runs") / (
         f"compare-{base.name}-vs-{'+'.join(p.name for p in policies)}")
+    _check_calibration(base.regions)
+    # The base and the policies define a comparison; with or without contributions, it
+    # resumes in the same folder (the runs without each instrument are extra replicates).
+    identity = {"base": run_identity(scenarios.base),
+                "policies": [run_identity(p) for p in scenarios.policies]}
+    key = content_key_of(identity)
+    if claim_folder(out, "comparison", key, identity, args.overwrite):
+        console.print(f"resuming in {escape(str(out))}: finished replicates are reused",
+                      highlight=False)
     names = escape(", ".join(p.name for p in policies))
     console.print(f"[bold]{names}[/] against [bold]{escape(base.name)}[/]: "
                   f"{len(runs)} scenario(s) to run, {len(base.regions)} regions, "
@@ -236,7 +260,7 @@ def _eur(value: float) -> str:
 
 
 def _calibrate(args: argparse.Namespace) -> int:
-    from .calibration.store import fit_quality
+    from .calibration.store import SMOKE_FOLDER, fit_quality
     from .calibration.workflow import calibrate_region, calibrate_regions, is_current
     from .regions import get_region, region_codes
 
@@ -378,6 +402,21 @@ def _fmt(value) -> str:
     if isinstance(value, int):
         return f"{value:,}"
     return str(value)
+
+
+def _check_calibration(regions) -> None:
+    """Read every region's fitted file: a broken one fails before an output folder is made."""
+    from .calibration.store import fitted_values
+
+    for code in regions:
+        fitted_values(code)
+
+
+def _add_overwrite(parser: argparse.ArgumentParser) -> None:
+    """The ``--overwrite`` option: replace an output folder that holds another job."""
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace the outputs in --out when they are of another job "
+                             "(without it such a folder is refused)")
 
 
 def _add_workers(parser: argparse.ArgumentParser, what: str) -> None:

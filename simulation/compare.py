@@ -225,12 +225,6 @@ def plan(base: Scenario, policies: Sequence[Scenario], contributions: bool = Tru
                              "a name different from the other compared scenarios",
                              repr(policy.name))
         names.add(policy.name)
-        labels = [spec.name for spec in policy.instruments]
-        for k, label in enumerate(labels):
-            if contributions and label in labels[:k]:
-                raise InputError(file, f"instruments[{k}].name",
-                                 "a name no other instrument of the scenario has (it labels "
-                                 "the instrument's contribution)", repr(label))
         aligned.append(policy.with_overrides(seed=base.seed, replicates=base.replicates,
                                              scale=base.scale))
     left_out = []

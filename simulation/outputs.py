@@ -25,12 +25,17 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from . import __version__
+from .calibration.store import calibration_used
 from .plotting import comparison_figure, contributions_figure, kpi_figure, save
-from .runner import content_key
+from .runner import code_fingerprint, content_key
 from .scenario import Scenario
 
 if TYPE_CHECKING:
     from .compare import Comparison
+
+
+REPORT = "report.html"
+"""The page ``devise report`` writes into an output folder by default."""
 
 
 @contextmanager
@@ -59,6 +64,7 @@ def write_run(out: Path, scenario: Scenario, ts: pd.DataFrame, summary: pd.DataF
         (staging / "manifest.json").write_text(json.dumps(manifest(scenario, extra), indent=2))
         save(kpi_figure(ts, f"{scenario.name}: enabling digital SMEs against the 15% target"),
              staging / "kpi.png")
+    (out / REPORT).unlink(missing_ok=True)  # it described the outputs just replaced
 
 
 def write_comparison(out: Path, result: Comparison, settings: Mapping[str, Any]) -> None:
@@ -94,6 +100,7 @@ def write_comparison(out: Path, result: Comparison, settings: Mapping[str, Any])
                  staging / "contributions.png")
     if result.contributions.empty:
         (out / "contributions.png").unlink(missing_ok=True)
+    (out / REPORT).unlink(missing_ok=True)  # it described the outputs just replaced
 
 
 def environment() -> dict[str, Any]:
@@ -127,5 +134,16 @@ def manifest(scenario: Scenario, extra: Mapping[str, Any]) -> dict[str, Any]:
                     "burn_in_years": scenario.burn_in_years},
         "model_overrides": dict(scenario.model),
         "instruments": [s.name for s in scenario.instruments],
+        "calibration": {code: calibration_used(code) for code in scenario.regions},
         **extra,
     }
+
+
+def run_identity(scenario: Scenario) -> dict[str, Any]:
+    """What defines a run's results, readable (the output folder's claim names it)."""
+    return {"scenario": scenario.name, "scale": scenario.scale, "seed": scenario.seed,
+            "regions": list(scenario.regions),
+            "horizon": [scenario.start_year, scenario.end_year, scenario.burn_in_years],
+            "model_overrides": dict(scenario.model),
+            "instruments": [s.name for s in scenario.instruments],
+            "content": content_key(scenario), "code": code_fingerprint()}

@@ -24,6 +24,8 @@ overrides of model parameters, and a list of policy instruments::
     end = "2021Q4"
     budget_per_year = 500000
     voucher_value = 5000
+    # budget_split = "shared"  # several regions: split the budget over them (default),
+                               # or "per_region": each region has the whole budget
 
 A file may build on others: ``extends = "baseline.toml"`` (or a list of files; paths
 relative to the file) in ``[scenario]`` starts from their settings, ``[model]`` overrides
@@ -90,6 +92,13 @@ class Scenario:
     path: str = ""
     sha256: str = ""
 
+    def __post_init__(self) -> None:
+        """Refuse two instruments with one name, however the scenario was built: outputs,
+        sweeps and comparisons find an instrument by its name."""
+        names = [spec.name for spec in self.instruments]
+        _no_repeats(names, "instrument name", self.path or self.name, "instruments",
+                    suffix=".name")
+
     @property
     def calendar(self) -> Calendar:
         """The scenario's clock."""
@@ -129,7 +138,8 @@ class Scenario:
             raise _named_by_label(exc, doc) from None
         declared = {spec.name: spec.budget_regions or spec.regions for spec in self.instruments}
         return replace(changed, path=self.path, sha256=self.sha256, instruments=tuple(
-            replace(spec, budget_regions=declared.get(spec.name, ()))
+            spec if declared.get(spec.name, spec.regions) == spec.regions
+            else replace(spec, budget_regions=declared[spec.name])
             for spec in changed.instruments))
 
 

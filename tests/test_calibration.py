@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 import shutil
 import tomllib
 from pathlib import Path
@@ -23,6 +25,7 @@ from simulation.region import RegionModel
 from simulation.regions import CALIBRATION_DIR_ENV, default_calibration_dir, load_registry
 
 REGION = "NWCB"  # the smallest region: a smoke fit takes a few seconds
+REPO_CALIBRATION = Path(__file__).resolve().parents[1] / "calibration"
 
 
 @pytest.fixture
@@ -42,6 +45,16 @@ def calibration_dir(tmp_path, monkeypatch) -> Path:
 def smoke_fit(calibration_dir) -> tuple[Path, dict]:
     path = calibrate_region(REGION, "smoke")
     return path, store.read_fitted(path)
+
+
+@pytest.fixture
+def installed_fit(smoke_fit) -> tuple[Path, dict]:
+    """The smoke fit copied to where region models read full fits."""
+    path, record = smoke_fit
+    installed = store.fitted_path(REGION)
+    installed.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(path, installed)
+    return installed, record
 
 
 # --- targets -----------------------------------------------------------------------------
@@ -126,7 +139,7 @@ def test_smoke_calibration_writes_a_valid_file_with_a_lower_objective(smoke_fit)
         assert m["simulated_p05"] <= m["simulated"] <= m["simulated_p95"]
         assert m["source"] and m["rows"]
     assert set(record["validation"]["dii_basic_share"]) == {str(y) for y in range(2021, 2026)}
-    assert (path.parent.parent / "diagnostics" / f"{REGION}.png").stat().st_size > 10_000
+    assert (path.parent / "diagnostics" / f"{REGION}.png").stat().st_size > 10_000  # smoke/
     # Re-evaluated independently, with the fit's own settings and seeds:
     problem = Problem(REGION, MODES["smoke"])
     fitted = {n: p["value"] for n, p in record["parameters"].items()}
@@ -134,8 +147,8 @@ def test_smoke_calibration_writes_a_valid_file_with_a_lower_objective(smoke_fit)
     assert problem.evaluate(fitted).objective < problem.evaluate(problem.provisional()).objective
 
 
-def test_the_simulator_picks_up_the_fitted_values(smoke_fit):
-    _, record = smoke_fit
+def test_the_simulator_picks_up_the_fitted_values(installed_fit):
+    _, record = installed_fit
     fitted = {n: p["value"] for n, p in record["parameters"].items()}
     model = RegionModel(REGION, scale=0.05, seed=1)
     assert {n: model.params[n] for n in fitted} == fitted
@@ -191,8 +204,9 @@ def test_broken_fitted_files_name_the_file_and_key(smoke_fit):
             assert key in str(err.value)
 
 
-def test_run_with_a_broken_fitted_file_exits_2_and_writes_nothing(smoke_fit, tmp_path, capsys):
-    path, _ = smoke_fit
+def test_run_with_a_broken_fitted_file_exits_2_and_writes_nothing(installed_fit, tmp_path,
+                                                                 capsys):
+    path, _ = installed_fit
     path.write_text(path.read_text().replace("identified = true", "identified = 3", 1))
     scenario = tmp_path / "s.toml"
     scenario.write_text(f'[scenario]\nname = "s"\nregions = ["{REGION}"]\nreplicates = 1\n'
@@ -205,12 +219,39 @@ def test_run_with_a_broken_fitted_file_exits_2_and_writes_nothing(smoke_fit, tmp
 
 def test_cli_calibrate_and_regions_show_fit_quality(calibration_dir, capsys):
     assert main(["calibrate", "--region", REGION, "--mode", "smoke"]) == 0
-    assert (calibration_dir / "regions" / f"{REGION}.toml").exists()
+    assert (calibration_dir / "smoke" / f"{REGION}.toml").exists()
+    assert "smoke" in capsys.readouterr().out
     assert main(["calibrate", "--region", REGION, "--mode", "smoke"]) == 0  # current: skipped
     assert "skipped" in capsys.readouterr().err
     assert main(["regions"]) == 0
     shown = capsys.readouterr().out
-    assert "Fit quality" in shown and "smoke" in shown and "not fitted" in shown
+    assert "Fit quality" in shown and "not fitted" in shown
+
+
+def test_a_smoke_calibration_never_overwrites_the_full_fit(calibration_dir):
+    """Defect 10: `devise calibrate --mode smoke` replaced the committed full fit (objective
+    0.145 -> 13.2) and region models then ran on it."""
+    full = store.fitted_path(REGION)
+    full.parent.mkdir(parents=True)
+    shutil.copy(store.fitted_path(REGION, REPO_CALIBRATION), full)
+    before = full.read_bytes()
+    assert main(["calibrate", "--region", REGION, "--mode", "smoke"]) == 0
+    assert full.read_bytes() == before
+    assert store.fitted_path(REGION, mode="smoke").exists()
+    assert RegionModel(REGION, scale=0.05, seed=1).params["demand_base"] == pytest.approx(
+        store.read_fitted(full)["parameters"]["demand_base"]["value"])
+
+
+def test_a_run_manifest_records_the_calibration_it_used(tmp_path):
+    scenario = tmp_path / "s.toml"
+    scenario.write_text(f'[scenario]\nname = "s"\nregions = ["{REGION}"]\nreplicates = 1\n'
+                        'scale = 0.05\nend_year = 2021\n')
+    out = tmp_path / "out"
+    assert main(["run", str(scenario), "--out", str(out), "--workers", "1"]) == 0
+    used = json.loads((out / "manifest.json").read_text())["calibration"][REGION]
+    committed = store.fitted_path(REGION)
+    assert used["file"] == str(committed) and used["mode"] == "full"
+    assert used["sha256"] == hashlib.sha256(committed.read_bytes()).hexdigest()
 
 
 def test_cli_calibrate_rejects_an_unknown_region(calibration_dir, capsys):

@@ -170,3 +170,41 @@ def test_markup_in_bad_input_no_traceback_in_a_subprocess(scenario, tmp_path):
     assert proc.stderr.startswith(f"error: {scenario}: scenario.'[/x]': expected a known key")
     assert "Traceback" not in proc.stderr and len(proc.stderr.splitlines()) == 1
     assert not out.exists()
+
+
+# --- output folders never mix (issue 13, defect 11) ----------------------------------------
+def test_a_run_into_the_folder_of_another_run_is_refused_and_changes_nothing(scenario, tmp_path,
+                                                                             capsys):
+    out = tmp_path / "out"
+    assert main(["run", str(scenario), "--out", str(out), "--workers", "1",
+                 "--replicates", "1"]) == 0
+    (out / "report.html").write_text("made from the first run")
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    capsys.readouterr()
+    assert main(["run", str(scenario), "--out", str(out), "--workers", "1", "--replicates", "1",
+                 "--scale", "0.05"]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "scale 0.03 there, 0.05 here" in err and "--overwrite" in err
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    # the same run resumes and says so; its outputs replace the report made from the old ones
+    assert main(["run", str(scenario), "--out", str(out), "--workers", "1",
+                 "--replicates", "1"]) == 0
+    assert "resuming" in capsys.readouterr().err and not (out / "report.html").exists()
+    # asked to, it replaces the other run entirely
+    assert main(["run", str(scenario), "--out", str(out), "--workers", "1", "--replicates", "1",
+                 "--scale", "0.05", "--overwrite"]) == 0
+    assert json.loads((out / "manifest.json").read_text())["scale"] == 0.05
+    assert len(list((out / ".replicates").iterdir())) == 1
+
+
+def test_out_that_is_a_file_or_a_folder_of_other_files_is_refused(scenario, tmp_path, capsys):
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    assert main(["run", str(scenario), "--out", str(afile), "--workers", "1"]) == 2
+    assert "which is a file" in capsys.readouterr().err and afile.read_text() == "x"
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("keep")
+    assert main(["run", str(scenario), "--out", str(mine), "--workers", "1", "--overwrite"]) == 2
+    assert "other files" in capsys.readouterr().err
+    assert [p.name for p in mine.iterdir()] == ["notes.txt"]

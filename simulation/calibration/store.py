@@ -20,6 +20,7 @@ Schema (every key required unless marked optional)::
 from __future__ import annotations
 
 import functools
+import hashlib
 import math
 import os
 import tomllib
@@ -35,6 +36,12 @@ from ..regions import default_calibration_dir
 
 FITTED_FOLDER = "regions"
 """Folder of the fitted region files, inside the calibration folder."""
+
+SMOKE_FOLDER = "smoke"
+"""Folder of smoke fits (quick checks of the machinery), inside the calibration folder.
+
+Region models never read it: a smoke fit can never replace the committed full fit.
+"""
 
 SECTION_KEYS: Mapping[str, Mapping[str, type | tuple[type, ...]]] = {
     "calibration": {
@@ -55,10 +62,14 @@ SECTION_KEYS: Mapping[str, Mapping[str, type | tuple[type, ...]]] = {
 """Required keys of each section and their types (``parameters`` and ``moments`` per entry)."""
 
 
-def fitted_path(code: str, calibration_dir: Path | None = None) -> Path:
-    """Return the path of a region's fitted file (which may not exist yet)."""
+def fitted_path(code: str, calibration_dir: Path | None = None, mode: str = "full") -> Path:
+    """Return the path of a region's fitted file (which may not exist yet).
+
+    Full fits live in :data:`FITTED_FOLDER` (what region models read); smoke fits in
+    :data:`SMOKE_FOLDER`.
+    """
     folder = Path(calibration_dir) if calibration_dir is not None else default_calibration_dir()
-    return folder / FITTED_FOLDER / f"{code}.toml"
+    return folder / (FITTED_FOLDER if mode == "full" else SMOKE_FOLDER) / f"{code}.toml"
 
 
 def write_fitted(path: Path, record: Mapping[str, Any]) -> None:
@@ -97,16 +108,29 @@ def fitted_values(code: str, calibration_dir: Path | None = None) -> dict[str, f
     return dict(_read_cached(path, path.stat().st_mtime_ns))
 
 
+def calibration_used(code: str, calibration_dir: Path | None = None) -> dict[str, Any]:
+    """Which calibration a region model loads: its fitted file's path, SHA-256, mode,
+    date, code version and objective (``{"file": None}`` where the region has none and
+    runs on declared defaults)."""
+    path = fitted_path(code, calibration_dir)
+    if not path.exists():
+        return {"file": None}
+    cal = read_fitted(path)["calibration"]
+    return {"file": str(path), "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+            **{key: cal[key] for key in ("mode", "date", "code_version", "objective")}}
+
+
 @functools.lru_cache(maxsize=64)
 def _read_cached(path: Path, mtime_ns: int) -> tuple[tuple[str, float], ...]:
     record = read_fitted(path)
     return tuple((name, entry["value"]) for name, entry in record["parameters"].items())
 
 
-def fit_quality(code: str, calibration_dir: Path | None = None) -> dict[str, Any] | None:
+def fit_quality(code: str, calibration_dir: Path | None = None,
+                mode: str = "full") -> dict[str, Any] | None:
     """A region's fit in brief (None without a fitted file): objective provisional and
     fitted, the worst-fitting moment and its z, the parameters that are not identified."""
-    path = fitted_path(code, calibration_dir)
+    path = fitted_path(code, calibration_dir, mode)
     if not path.exists():
         return None
     record = read_fitted(path)

@@ -40,15 +40,17 @@ def calibrate_region(code: str, mode: str = "full",
     record = build_record(result, mode, validation)
     from ..plotting import calibration_figure, save
 
-    save(calibration_figure(record), diagnostics_path(code))
-    path = fitted_path(code)
+    save(calibration_figure(record), diagnostics_path(code, mode))
+    path = fitted_path(code, mode=mode)
     write_fitted(path, record)  # last: the file marks the region as done
     return path
 
 
-def diagnostics_path(code: str) -> Path:
-    """Path of a region's diagnostics figure."""
-    return default_calibration_dir() / DIAGNOSTICS_FOLDER / f"{code}.png"
+def diagnostics_path(code: str, mode: str = "full") -> Path:
+    """Path of a region's diagnostics figure (smoke fits: beside their files)."""
+    if mode == "full":
+        return default_calibration_dir() / DIAGNOSTICS_FOLDER / f"{code}.png"
+    return fitted_path(code, mode=mode).parent / DIAGNOSTICS_FOLDER / f"{code}.png"
 
 
 def build_record(result: FitResult, mode: str, validation: dict[str, Any]) -> dict[str, Any]:
@@ -130,8 +132,8 @@ def _fingerprint(folder: Path) -> str:
 
 
 def is_current(code: str, mode: str) -> bool:
-    """Whether a region's file exists and was made by ``mode`` from the current inputs."""
-    path = fitted_path(code)
+    """Whether a region's file for ``mode`` exists and was made from the current inputs."""
+    path = fitted_path(code, mode=mode)
     if not path.exists():
         return False
     calibration = read_fitted(path)["calibration"]
