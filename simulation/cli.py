@@ -96,6 +96,7 @@ def _parser() -> argparse.ArgumentParser:
                            help="run on a running Dask scheduler (tcp://host:8786)")
         where.add_argument("--dask-local", action="store_true",
                            help="run on a Dask LocalCluster of --workers processes")
+        _add_overwrite(sweep)
         sweep.set_defaults(handler=_sweep, analyse=name == "sensitivity")
 
     report = sub.add_parser(
@@ -298,29 +299,38 @@ def _calibrate(args: argparse.Namespace) -> int:
 
 
 def _sweep(args: argparse.Namespace) -> int:
-    from .sweep.execute import plan_runs, point_means, run_sweep
+    from .sweep.execute import execute_sweep, point_means, prepare_sweep
+    from .sweep.functions import DeviseRun
     from .sweep.report import summarise_sweep, write_sensitivity
-    from .sweep.sensitivity import analyse
+    from .sweep.sensitivity import analyse, check_analysis
     from .sweep.spec import load_sweep
 
     spec = load_sweep(args.file)
+    if args.analyse:
+        check_analysis(spec)
+    if isinstance(spec.function, DeviseRun):
+        _check_calibration(spec.function.base.regions)
     out = args.out or Path("runs") / f"sweep-{spec.name}"
-    design, runs = plan_runs(spec)
+    sweep = prepare_sweep(spec, out, args.overwrite)
+    design, runs = sweep.points, sweep.runs
     backend = (f"Dask scheduler {args.scheduler}" if args.scheduler else
                f"Dask LocalCluster of {args.workers}" if args.dask_local else
                f"{args.workers} local process(es)")
     console.print(f"{spec.name}: {len(design)} points x {spec.replicates} replicate(s) = "
                   f"{len(runs)} runs on {backend}; results in {out}/runs (resumable)",
                   highlight=False)
+    if sweep.done:
+        console.print(f"resuming: {len(sweep.done)} of {len(runs)} runs already stored",
+                      highlight=False)
     started = time.perf_counter()
     with _progress() as bar:
         task = bar.add_task("runs", total=len(runs))
-        stored = run_sweep(spec, out, args.workers, args.scheduler, args.dask_local,
-                           lambda done, total: bar.update(task, completed=done))
+        stored = execute_sweep(sweep, args.workers, args.scheduler, args.dask_local,
+                               lambda done, total: bar.update(task, completed=done))
     console.print(f"done in {time.perf_counter() - started:.1f} s", highlight=False)
     print(summarise_sweep(spec, stored, design, out), end="")
     if args.analyse:
-        result = analyse(spec, point_means(spec, stored), list(spec.outputs), design,
+        result = analyse(spec, point_means(spec, stored), list(spec.analysis_outputs()), design,
                          spec.resamples, spec.conf_level)
         write_sensitivity(result, out)
         _print_indices(result)

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -17,9 +18,11 @@ import pytest
 
 from simulation.cli import main
 from simulation.errors import InputError
+from simulation.folders import CLAIM
 from simulation.sweep import functions
 from simulation.sweep.design import design_points
 from simulation.sweep.execute import plan_runs, point_means, run_sweep
+from simulation.sweep.sensitivity import analyse
 from simulation.sweep.spec import load_sweep
 from simulation.sweep.store import ResultStore
 
@@ -36,6 +39,16 @@ def ishigami_file(folder: Path, design: str = "sobol", samples: int = 1024, **ex
     path = folder / f"ishigami-{design}.toml"
     path.write_text("\n".join(lines) + "\n")
     return path
+
+
+def stored_runs(path: Path, out: Path) -> pd.DataFrame:
+    """The runs in ``out``'s store, checked against the plan of the sweep file ``path``."""
+    _, planned = plan_runs(load_sweep(path))
+    return ResultStore(out, [run.run_id for run in planned]).load()
+
+
+def folder_bytes(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
 
 
 def small_devise_file(folder: Path, samples: int = 6, chunk: int = 0, **extra) -> Path:
@@ -101,8 +114,10 @@ def test_a_sweep_killed_part_way_resumes_and_stores_each_run_exactly_once(tmp_pa
     process.wait()
     before = {p.name: p.read_bytes() for p in runs_folder.glob("part-*.parquet")}
     assert 4 <= len(before) < 20, "the sweep must be killed part-way"
-    assert subprocess.run(command, capture_output=True).returncode == 0
-    runs = ResultStore(out).load()
+    resumed = subprocess.run(command, capture_output=True, text=True)
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"resuming: {len(before)} of 20 runs already stored" in resumed.stderr
+    runs = stored_runs(path, out)
     _, planned = plan_runs(load_sweep(path))
     assert len(runs) == len(planned) == 20
     assert runs["run_id"].is_unique and set(runs["run_id"]) == {r.run_id for r in planned}
@@ -128,6 +143,38 @@ def test_a_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path, monkeypatch):
     assert point_means(spec, runs)["y"].notna().all()
 
 
+def test_morris_sweeps_lose_no_runs_where_design_points_repeat(tmp_path):
+    """Issue 13, defect 1: run ids ignored the point index, so repeated points shared ids
+    and parts (an Ishigami Morris with chunk = 1 kept 61 of 160 runs)."""
+    path = ishigami_file(tmp_path, design="morris", samples=20, levels=4, chunk=1,
+                         replicates=2)
+    design, planned = plan_runs(load_sweep(path))
+    assert design.duplicated().sum() > 10  # the Morris grid repeats points
+    out = tmp_path / "out"
+    assert main(["sensitivity", str(path), "--out", str(out), "--workers", "1"]) == 0
+    runs = stored_runs(path, out)
+    assert len(runs) == len(design) * 2 == len(planned) == 160
+    assert not runs.duplicated(["point", "replicate"]).any() and (runs["error"] == "").all()
+    assert len(list((out / "runs").glob("part-*.parquet"))) == 160
+    mu = pd.read_csv(out / "indices.csv").query("index == 'mu_star'")
+    assert sorted(mu["factor"]) == ["x1", "x2", "x3"] and mu["value"].notna().all()
+
+
+@pytest.mark.parametrize("problem", ["stored more than once", "that this sweep does not plan"])
+def test_a_store_not_holding_exactly_the_planned_runs_is_refused(tmp_path, capsys, problem):
+    path = ishigami_file(tmp_path, design="lhs", samples=8, chunk=1)
+    out = tmp_path / "out"
+    run_sweep(load_sweep(path), out)
+    part = sorted((out / "runs").glob("part-*.parquet"))[0]
+    rows = pd.read_parquet(part)
+    if problem == "that this sweep does not plan":
+        rows["run_id"] = "0" * 20
+    rows.to_parquet(out / "runs" / "part-copy.parquet", index=False)
+    assert main(["sweep", str(path), "--out", str(out), "--workers", "1"]) == 2
+    err = capsys.readouterr().err
+    assert f"1 run(s) {problem}" in err and "--overwrite" in err and "Traceback" not in err
+
+
 def test_rerunning_a_finished_sweep_computes_nothing(tmp_path):
     spec = load_sweep(ishigami_file(tmp_path, design="lhs", samples=16))
     first = run_sweep(spec, tmp_path / "out", workers=1)
@@ -145,6 +192,56 @@ def test_the_simulator_sweep_is_deterministic_and_has_a_counterfactual(tmp_path)
     pd.testing.assert_frame_equal(a[cols], b[cols])
     assert (a["error"] == "").all() and {"additional", "additional_spend"} <= set(a)
     assert (a["model.search_breadth"] == a["model.search_breadth"].round()).all()
+
+
+# --- the folder belongs to one sweep: its key covers everything that defines the runs -------
+def swap_x1_x2(text: str) -> str:
+    return text.replace('"x1"', '"@"').replace('"x2"', '"x1"').replace('"@"', '"x2"')
+
+
+def widen_x3(text: str) -> str:
+    return text.replace('path = "x3"\nbounds = [0.0, 1.0]', 'path = "x3"\nbounds = [0.0, 2.0]')
+
+
+@pytest.mark.parametrize("change", [swap_x1_x2, widen_x3])
+def test_the_sweep_key_covers_factor_paths_so_another_sweep_is_refused(tmp_path, capsys,
+                                                                       change):
+    """Issue 13, defect 2: a sweep with the factors swapped said "done in 0.1 s" and
+    reported the outputs of other parameter values."""
+    path = ishigami_file(tmp_path, design="lhs", samples=8)
+    text = path.read_text().replace(f"bounds = [{-PI!r}, {PI!r}]", "bounds = [0.0, 1.0]")
+    path.write_text(text)
+    other = tmp_path / "other.toml"
+    other.write_text(change(text))
+    assert load_sweep(other).key() != load_sweep(path).key()
+    out = tmp_path / "out"
+    assert main(["sweep", str(path), "--out", str(out), "--workers", "1"]) == 0
+    before = folder_bytes(out)
+    capsys.readouterr()
+    assert main(["sweep", str(other), "--out", str(out), "--workers", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "holds a different sweep (factors[" in err and "--overwrite" in err
+    assert "Traceback" not in err and folder_bytes(out) == before
+    assert main(["sweep", str(other), "--out", str(out), "--workers", "1", "--overwrite"]) == 0
+    assert len(stored_runs(other, out)) == 8
+    assert json.loads((out / CLAIM).read_text())["key"] == load_sweep(other).key()
+
+
+def test_raising_replicates_resumes_and_lowering_them_is_refused(tmp_path):
+    """Replicates are not part of the key: replicate r of a point is the same run whatever
+    their number, so raising them runs only the new ones."""
+    one = ishigami_file(tmp_path, design="lhs", samples=8, replicates=1)
+    out = tmp_path / "out"
+    first = run_sweep(load_sweep(one), out)
+    one.write_text(one.read_text().replace("replicates = 1", "replicates = 2"))
+    two = load_sweep(one)
+    seen = []
+    both = run_sweep(two, out, on_progress=lambda done, total: seen.append((done, total)))
+    assert seen[0] == (8, 16) and len(both) == 16
+    pd.testing.assert_frame_equal(both[both["replicate"] == 0].drop(columns="seconds")
+                                  .reset_index(drop=True), first.drop(columns="seconds"))
+    with pytest.raises(InputError, match="8 run.s. that this sweep does not plan"):
+        run_sweep(replace(two, replicates=1), out)
 
 
 # --- Dask ---------------------------------------------------------------------------------
@@ -177,8 +274,54 @@ def test_bad_sweep_files_name_file_and_key_and_exit_2(tmp_path, capsys, change, 
     assert "Traceback" not in capsys.readouterr().err and not out.exists()
 
 
+def test_a_scheduler_address_without_a_scheduler_exits_2_before_any_run(tmp_path, capsys):
+    path = ishigami_file(tmp_path, design="lhs", samples=8)
+    out = tmp_path / "out"
+    assert main(["sweep", str(path), "--out", str(out), "--scheduler", "nowhere"]) == 2
+    err = capsys.readouterr().err
+    assert "--scheduler: expected the address of a running Dask scheduler" in err
+    assert "Traceback" not in err and not list((out / "runs").glob("part-*"))
+
+
 def test_sobol_needs_a_power_of_two_and_factorial_needs_levels(tmp_path):
     with pytest.raises(InputError, match="sweep.samples: expected a power of two"):
         load_sweep(ishigami_file(tmp_path, samples=100))
     with pytest.raises(InputError, match=r"factors\[0\].levels"):
         load_sweep(ishigami_file(tmp_path, design="factorial"))
+
+
+# --- sensitivity: every check that can be made is made before the first run ----------------
+@pytest.mark.parametrize(("design", "samples", "extra", "key"), [
+    ("lhs", 8, "", "sweep.design"),
+    ("morris", 1, "", "sweep.samples"),
+    ("morris", 8, '[analysis]\noutputs = ["why"]\n', "analysis.outputs[0]"),
+])
+def test_sensitivity_checks_its_design_and_outputs_before_running(tmp_path, capsys, design,
+                                                                  samples, extra, key):
+    """Issue 13, defect 12: ``devise sensitivity`` of an LHS design ran every point, then
+    said "expected sobol or morris"."""
+    path = ishigami_file(tmp_path, design=design, samples=samples)
+    path.write_text(path.read_text() + extra)
+    out = tmp_path / "out"
+    assert main(["sensitivity", str(path), "--out", str(out), "--workers", "1"]) == 2
+    err = capsys.readouterr().err
+    assert f"{path}: {key}" in err and "Traceback" not in err and not out.exists()
+
+
+def test_cost_per_sme_is_no_default_analysis_output_and_a_nan_output_names_its_key(tmp_path):
+    """cost_per_sme is NaN by construction where no SME is added: it is analysed only when
+    listed. An output NaN at some point names analysis.outputs, saying where it came from."""
+    spec = load_sweep(small_devise_file(tmp_path, counterfactual="true"))
+    assert "additional" in spec.analysis_outputs()
+    assert "cost_per_sme" not in spec.analysis_outputs()
+    path = ishigami_file(tmp_path, design="morris", samples=4)
+    spec = load_sweep(path)
+    design = design_points(spec)
+    means = pd.DataFrame({"y": np.where(design["x1"] > 0, 1.0, np.nan)}, index=design.index)
+    with pytest.raises(InputError) as err:
+        analyse(spec, means, list(spec.analysis_outputs()), design)
+    assert str(err.value).startswith(f"{path}: analysis.outputs (not in the file: its default")
+    assert "'y', NaN at" in str(err.value)
+    listed = replace(spec, outputs=("y",))
+    with pytest.raises(InputError, match=r"analysis.outputs: expected outputs defined"):
+        analyse(listed, means, ["y"], design)

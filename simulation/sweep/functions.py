@@ -1,8 +1,9 @@
 """What one run of a sweep computes: the simulator, or a test function through the same pipeline.
 
 A :class:`RunFunction` declares the factors it accepts (dotted paths with their
-:class:`~simulation.params.Param` declarations), names its outputs, and maps one design
-point and replicate to a dict of outputs. ``devise`` runs the base scenario with the
+:class:`~simulation.params.Param` declarations), names its outputs, says what defines its
+results (``content``: part of the sweep's key) and maps one design point and replicate to
+a dict of outputs. ``devise`` runs the base scenario with the
 point's values; ``ishigami`` is the standard sensitivity-analysis test function (analytic
 Sobol indices known), used to check the pipeline end to end.
 """
@@ -18,7 +19,7 @@ import numpy as np
 from ..instruments import INSTRUMENT_TYPES
 from ..params import MODEL_PARAMS, Param
 from ..region import BASELINE_YEAR
-from ..runner import TARGET_GROWTH, simulate
+from ..runner import TARGET_GROWTH, content_key, simulate
 from ..scenario import Scenario
 
 REPORT_YEAR = 2021
@@ -48,6 +49,12 @@ class DeviseRun:
             for name, p in INSTRUMENT_TYPES[spec.kind].declared_params().items():
                 out[f"instruments.{spec.name}.{name}"] = p
         return out
+
+    def content(self) -> dict[str, object]:
+        """What defines this function's results: the base scenario's content key (its
+        simulated fields, the code and the calibration files) and the counterfactual."""
+        return {"function": "devise", "base_scenario": content_key(self.base),
+                "counterfactual": self.counterfactual}
 
     def outputs(self) -> tuple[str, ...]:
         """Names of the outputs of one run."""
@@ -107,6 +114,10 @@ class Ishigami:
         """The three factors x1, x2, x3 on [-pi, pi]."""
         return {name: Param(0.0, -math.pi, math.pi, "", "Ishigami & Homma (1990)", name)
                 for name in ("x1", "x2", "x3")}
+
+    def content(self) -> dict[str, object]:
+        """What defines this function's results: its constants."""
+        return {"function": "ishigami", "a": self.a, "b": self.b}
 
     def outputs(self) -> tuple[str, ...]:
         """The single output ``y``."""

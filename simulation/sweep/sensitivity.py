@@ -40,12 +40,33 @@ class Sensitivity:
     convergence: pd.DataFrame
 
 
-def analyse(spec: SweepSpec, means: pd.DataFrame, outputs: list[str], design: pd.DataFrame,
-            resamples: int = 1000, conf_level: float = 0.95) -> Sensitivity:
-    """Sobol or Morris indices of ``outputs`` from per-point means (index = design point)."""
+def check_analysis(spec: SweepSpec) -> None:
+    """Refuse, before anything runs, a sweep that cannot be analysed: a design other than
+    Sobol or Morris, or a single Morris trajectory (the convergence check needs two).
+    Its outputs were checked when the file was read.
+
+    Raises:
+        InputError: Naming the file and the key (``sweep.design``, ``sweep.samples``).
+    """
     if spec.design not in ("sobol", "morris"):
         raise InputError(spec.path, "sweep.design", "sobol or morris for a sensitivity "
-                         "analysis", repr(spec.design))
+                         "analysis", repr(spec.design), "devise sweep runs any design")
+    if spec.design == "morris" and spec.samples < 2:
+        raise InputError(spec.path, "sweep.samples", "at least 2 Morris trajectories (the "
+                         "convergence check compares the first half with all)",
+                         str(spec.samples))
+
+
+def analyse(spec: SweepSpec, means: pd.DataFrame, outputs: list[str], design: pd.DataFrame,
+            resamples: int = 1000, conf_level: float = 0.95) -> Sensitivity:
+    """Sobol or Morris indices of ``outputs`` from per-point means (index = design point).
+
+    Raises:
+        InputError: The design cannot be analysed, every run of a point failed, or an
+            output is NaN at some point (naming ``analysis.outputs``, or saying that the
+            outputs are its default where the file has no such key).
+    """
+    check_analysis(spec)
     missing = design.index.difference(means.index)
     if len(missing):
         raise InputError(spec.path, "", "every design point with at least one successful run",
@@ -56,8 +77,7 @@ def analyse(spec: SweepSpec, means: pd.DataFrame, outputs: list[str], design: pd
     for output in outputs:
         y = means.loc[design.index, output].to_numpy(dtype=float)
         if not np.isfinite(y).all():
-            raise InputError(spec.path, "analysis.outputs", f"an output defined at every point "
-                             f"({output!r} is NaN at some points)")
+            raise _undefined(spec, output, int((~np.isfinite(y)).sum()))
         full = _indices(spec, design, y, resamples, conf_level, len(design))
         early = _indices(spec, design, y, resamples, conf_level, half)
         for name, (values, conf) in full.items():
@@ -76,6 +96,15 @@ def analyse(spec: SweepSpec, means: pd.DataFrame, outputs: list[str], design: pd
                     s2.append({"output": output, "factor": a, "other": design.columns[j],
                                "value": values[i, j], "conf": conf[i, j]})
     return Sensitivity(pd.DataFrame(rows), pd.DataFrame(s2), pd.DataFrame(checks))
+
+
+def _undefined(spec: SweepSpec, output: str, points: int) -> InputError:
+    """The error for an output that is NaN at ``points`` design points."""
+    where = ("analysis.outputs" if spec.outputs else
+             "analysis.outputs (not in the file: its default, every output of a run)")
+    return InputError(spec.path, where, "outputs defined at every design point",
+                      f"{output!r}, NaN at {points} point(s)",
+                      f"list the outputs to analyse in [analysis] outputs, without {output!r}")
 
 
 def _tolerance(spec: SweepSpec, values) -> float:

@@ -16,7 +16,8 @@
     levels = 4                             # morris: grid levels
 
     [analysis]                             # devise sensitivity only (all optional)
-    outputs = ["target_met", "growth"]     # default: every output of the run function
+    outputs = ["target_met", "growth"]     # default: every output of one run (not
+                                           # cost_per_sme, NaN where no SME is added)
     resamples = 1000                       # bootstrap resamples for confidence intervals
     conf_level = 0.95
 
@@ -29,11 +30,15 @@
 
 Factors are checked against the parameters the run function declares (the same
 declarations as the model); errors name the file and key, as for scenarios.
+
+The sweep's key (:meth:`SweepSpec.key`) is a hash of everything that defines its runs
+(:meth:`SweepSpec.content`): it names the output folder's claim and every run id.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -41,7 +46,7 @@ from typing import Any
 
 from ..errors import InputError, did_you_mean
 from ..params import Param
-from ..runner import content_key
+from ..runner import code_fingerprint
 from ..scenario import load_scenario, no_unknown_keys, param_problem, read_toml, show_value
 from .functions import DeviseRun, Ishigami, RunFunction
 
@@ -83,16 +88,43 @@ class SweepSpec:
     levels: int = 4
     chunk: int = 0
     outputs: tuple[str, ...] = ()
+    """The file's ``analysis.outputs``; () where it has none (see :meth:`analysis_outputs`)."""
     resamples: int = 1000
     conf_level: float = 0.95
     path: str = ""
 
+    def content(self) -> dict[str, Any]:
+        """Everything that defines the sweep's runs, readable (JSON), for the folder's claim.
+
+        The run function's content (the simulator: the base scenario's content key, which
+        covers the code and calibration files; the counterfactual), the code fingerprint,
+        the seed, the design and its settings, each factor (path, bounds or levels, whole
+        numbers) and a hash of the design points themselves (exact values, in order). Not
+        the replicates: replicate r of a point is the same run whatever their number, so
+        raising them resumes the sweep and runs only the new replicates. Not the name,
+        chunk size or analysis settings, which change no run.
+        """
+        from .design import design_points  # design.py imports this module
+
+        points = design_points(self)
+        digest = hashlib.sha256(repr(list(points.columns)).encode())
+        digest.update(points.to_numpy().tobytes())
+        settings = {"sobol": ("samples", "second_order"), "morris": ("samples", "levels"),
+                    "lhs": ("samples",), "factorial": ()}[self.design]
+        return {**self.function.content(), "code": code_fingerprint(), "seed": self.seed,
+                "design": self.design, **{name: getattr(self, name) for name in settings},
+                **{f"factors[{k}]": _describe(f) for k, f in enumerate(self.factors)},
+                "design_points": digest.hexdigest()[:16]}
+
     def key(self) -> str:
-        """Hash of what the runs compute (function, base content, seed): part of each run id."""
-        base = self.function.base if isinstance(self.function, DeviseRun) else None
-        what = repr((type(self.function).__name__, content_key(base) if base else "",
-                     getattr(self.function, "counterfactual", None), self.seed))
-        return hashlib.sha256(what.encode()).hexdigest()[:16]
+        """Hash of :meth:`content`: the claim of the sweep's folder, and part of each run id."""
+        text = json.dumps(self.content(), sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    def analysis_outputs(self) -> tuple[str, ...]:
+        """The outputs ``devise sensitivity`` analyses: the file's list, or by default every
+        output of one run (not ``cost_per_sme``, NaN by construction where no SME is added)."""
+        return self.outputs or self.function.outputs()
 
     def problem(self) -> dict[str, Any]:
         """The SALib problem: factor names and bounds."""
@@ -160,8 +192,8 @@ def _analysis(table: Any, function: RunFunction, file: str) -> dict[str, Any]:
         raise InputError(file, "analysis", "a table", show_value(table))
     no_unknown_keys(table, ("outputs", "resamples", "conf_level"), file, "analysis")
     known = point_outputs(function)
-    outputs = table.get("outputs", list(known))
-    if not isinstance(outputs, list) or not outputs:
+    outputs = table.get("outputs", [])
+    if not isinstance(outputs, list) or ("outputs" in table and not outputs):
         raise InputError(file, "analysis.outputs", "a list of output names", show_value(outputs))
     for k, name in enumerate(outputs):
         if name not in known:
@@ -256,6 +288,14 @@ def _factor(item: dict[str, Any], path: str, param: Param, design: str, file: st
     low, high = float(bounds[0]), float(bounds[1])
     _require(low < high, file, f"{at}.bounds", "low < high", bounds)
     return Factor(path, low, high, (), param.integer)
+
+
+def _describe(factor: Factor) -> str:
+    """A factor in words: path, then its levels or bounds (six digits), whole or not."""
+    values = factor.levels or (factor.low, factor.high)
+    shown = ", ".join(f"{v:.6g}" for v in values)
+    return (f"{factor.path} {'levels ' if factor.levels else ''}[{shown}]"
+            f"{' whole' if factor.integer else ''}")
 
 
 def _require(ok: bool, file: str, key: str, expected: str, found: Any) -> None:
