@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import math
 import os
@@ -15,13 +16,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import sweep_helpers
 
 from simulation.cli import main
 from simulation.errors import InputError
 from simulation.folders import CLAIM
 from simulation.sweep import functions
 from simulation.sweep.design import design_points
-from simulation.sweep.execute import plan_runs, point_means, run_sweep
+from simulation.sweep.execute import Run, plan_runs, point_means, run_alone, run_chunk, run_sweep
 from simulation.sweep.sensitivity import analyse
 from simulation.sweep.spec import load_sweep
 from simulation.sweep.store import ResultStore
@@ -242,6 +244,54 @@ def test_raising_replicates_resumes_and_lowering_them_is_refused(tmp_path):
                                   .reset_index(drop=True), first.drop(columns="seconds"))
     with pytest.raises(InputError, match="8 run.s. that this sweep does not plan"):
         run_sweep(replace(two, replicates=1), out)
+
+
+# --- failed runs and dying workers ----------------------------------------------------------
+def test_one_failed_run_does_not_poison_its_worker_its_memory_is_freed():
+    """Issue 13, defect 4: the traceback of a failed run kept its frames (and the memory of
+    the failed simulation) alive in reference cycles; under a memory limit the runs after
+    it failed too. Automatic garbage collection is off here, so only run_chunk frees it."""
+    run = Run("r", 0, 0, (0.1, 0.2, 0.3))
+    gc.disable()
+    try:
+        rows = run_chunk(sweep_helpers.FailsHoldingMemory(), ["x1", "x2", "x3"], [run])
+        assert sweep_helpers.HELD[-1]() is None, "the failed run's array is still alive"
+    finally:
+        gc.enable()
+    assert rows["error"].iloc[0] == "RuntimeError: failed holding memory"
+
+
+def test_a_local_worker_that_dies_does_not_abort_the_sweep(tmp_path):
+    """Issue 13, defect 5: a worker killed by its run broke the process pool and aborted
+    the sweep (BrokenProcessPool). Now that run alone is recorded as failed, and every
+    other run gives what a clean serial sweep gives."""
+    path = ishigami_file(tmp_path, design="lhs", samples=12, chunk=2)
+    spec = load_sweep(path)
+    design, _ = plan_runs(spec)
+    killer = sweep_helpers.KillsItsProcess(x1=float(design["x1"].iloc[5]))
+    runs = run_sweep(replace(spec, function=killer), tmp_path / "killed", workers=2)
+    clean = run_sweep(spec, tmp_path / "clean", workers=1)
+    failed = runs[runs["error"] != ""]
+    assert list(failed["point"]) == [5] and failed["y"].isna().all()
+    assert failed["error"].iloc[0] == "worker process died (signal 9)"
+    ok, expected = runs["point"] != 5, clean["point"] != 5
+    cols = ["run_id", "point", "replicate", "x1", "x2", "x3", "y"]
+    pd.testing.assert_frame_equal(runs.loc[ok, cols].reset_index(drop=True),
+                                  clean.loc[expected, cols].reset_index(drop=True))
+
+
+def test_a_run_alone_whose_process_exits_is_recorded_with_its_exit_code():
+    run = Run("r", 0, 0, (0.5, 0.2, 0.3))
+    killer = sweep_helpers.KillsItsProcess(x1=0.5, how="exit")
+    rows = run_alone(killer, ["x1", "x2", "x3"], run)
+    assert rows["error"].iloc[0] == "worker process died (exit code 3)"
+    assert rows["y"].isna().all() and rows["run_id"].iloc[0] == "r"
+
+
+def test_worker_processes_that_cannot_start_abort_instead_of_failing_every_run():
+    run = Run("r", 0, 0, (0.5, 0.2, 0.3))
+    with pytest.raises(RuntimeError, match=r"died before it started a run \(exit code 1\)"):
+        run_alone(sweep_helpers.CannotStart(), ["x1", "x2", "x3"], run)
 
 
 # --- Dask ---------------------------------------------------------------------------------

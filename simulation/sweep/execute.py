@@ -8,19 +8,37 @@ the rest. A run that raises is stored with its error (outputs NaN); the sweep go
 
 The output folder is claimed for the sweep (:func:`~simulation.folders.claim_folder`, with
 the sweep's key) before anything runs, so a sweep never resumes into the store of another.
+
+A local worker that dies (killed, out of memory, a crash in compiled code) breaks its pool;
+Dask reschedules such work itself. Locally, at most ``workers + 1`` chunks are in flight, so
+the chunks lost with the pool are known: a fresh pool takes over, the lost chunks are
+retried run by run, and a single run lost again is retried once alone, in a process of its
+own; if that process dies too, the run is stored as failed ("worker process died (signal
+9)") and every other run completes.
 """
 
 from __future__ import annotations
 
+import gc
 import math
 import multiprocessing
 import time
 import traceback
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    Executor,
+    ProcessPoolExecutor,
+    ThreadPoolExecutor,
+    as_completed,
+    wait,
+)
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -120,19 +138,38 @@ def execute_sweep(sweep: Sweep, workers: int = 1, scheduler: str | None = None,
 
 def run_chunk(function: RunFunction, paths: Sequence[str], runs: Sequence[Run]) -> pd.DataFrame:
     """Run a chunk of runs (in a worker); one row per run, errors recorded, never raised."""
-    rows = []
-    for run in runs:
-        values = dict(zip(paths, run.values, strict=True))
-        start = time.perf_counter()
-        try:
-            outputs, error = function(values, run.replicate), ""
-        except Exception:  # noqa: BLE001 - a failed run is recorded and the sweep goes on
-            outputs = dict.fromkeys(function.outputs(), math.nan)
-            error = traceback.format_exc(limit=3).strip().splitlines()[-1]
-        rows.append({"run_id": run.run_id, "point": run.point, "replicate": run.replicate,
-                     **values, **outputs, "error": error,
-                     "seconds": time.perf_counter() - start})
-    return pd.DataFrame(rows)
+    return pd.DataFrame([_run_one(function, paths, run) for run in runs])
+
+
+def _run_one(function: RunFunction, paths: Sequence[str], run: Run) -> dict[str, Any]:
+    """One run's row: its outputs, or NaN outputs and the error it raised."""
+    values = dict(zip(paths, run.values, strict=True))
+    start = time.perf_counter()
+    try:
+        outputs, error = function(values, run.replicate), ""
+    except Exception as exc:  # noqa: BLE001 - a failed run is recorded and the sweep goes on
+        outputs, error = dict.fromkeys(function.outputs(), math.nan), _error_text(exc)
+    if error:
+        gc.collect()  # the failed run's objects may sit in reference cycles: free them now
+    return _row(run, values, outputs, error, time.perf_counter() - start)
+
+
+def _row(run: Run, values: dict[str, float], outputs: dict[str, float], error: str,
+         seconds: float) -> dict[str, Any]:
+    return {"run_id": run.run_id, "point": run.point, "replicate": run.replicate, **values,
+            **outputs, "error": error, "seconds": seconds}
+
+
+def _error_text(exc: BaseException) -> str:
+    """The error's last line; then the frames of its traceback (and of the exceptions it
+    chains) drop their local variables, so the failed run's memory can be freed."""
+    text = traceback.format_exception_only(exc)[-1].strip()
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        traceback.clear_frames(exc.__traceback__)
+        exc = exc.__cause__ or exc.__context__
+    return text
 
 
 def chunked(runs: Sequence[Run], size: int) -> Iterator[list[Run]]:
@@ -180,12 +217,108 @@ def _dask_executor(workers: int, scheduler: str | None) -> Iterator[Executor]:
 
 def _local_results(function: RunFunction, paths: list[str], chunks: list[list[Run]],
                    workers: int) -> Iterator[pd.DataFrame]:
-    """Rows of each chunk, as they finish, from a pool of local processes."""
+    """Rows of each chunk, as they finish, from local processes that survive a dying worker.
+
+    A pool whose worker died is replaced. Of the chunks it lost, those of several runs are
+    retried run by run in the next pool; a single run lost is run alone (:func:`run_alone`,
+    ``workers`` at a time), which records it as failed if its process dies again.
+    """
+    queue = deque(chunks)
+    while queue:
+        lost = yield from _pool_round(function, paths, queue, workers)
+        alone = [chunk[0] for chunk in lost if len(chunk) == 1]
+        queue.extendleft([run] for chunk in reversed(lost) if len(chunk) > 1
+                         for run in reversed(chunk))
+        with ThreadPoolExecutor(workers) as threads:  # each thread waits on its own process
+            yield from threads.map(lambda run: run_alone(function, paths, run), alone)
+
+
+def _pool_round(function: RunFunction, paths: list[str], queue: deque[list[Run]],
+                workers: int) -> Iterator[pd.DataFrame]:
+    """Run queued chunks on a fresh pool until the queue is empty or the pool breaks.
+
+    Yields the rows of each finished chunk; returns the chunks lost with a dead worker
+    (those in flight: at most ``workers + 1``).
+    """
+    lost: list[list[Run]] = []
+    broken = False
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures = [pool.submit(run_chunk, function, paths, chunk) for chunk in chunks]
-        for future in as_completed(futures):
-            yield future.result()
+        in_flight: dict[Any, list[Run]] = {}
+        while in_flight or (queue and not broken):
+            while queue and not broken and len(in_flight) <= workers:
+                try:
+                    future = pool.submit(run_chunk, function, paths, queue[0])
+                except BrokenProcessPool:  # the futures in flight say what it lost
+                    broken = True
+                else:
+                    in_flight[future] = queue.popleft()
+            finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+            for future in finished:
+                chunk = in_flight.pop(future)
+                try:
+                    rows = future.result()
+                except BrokenProcessPool:
+                    broken = True
+                    lost.append(chunk)
+                else:
+                    yield rows
+    return lost
+
+
+def run_alone(function: RunFunction, paths: Sequence[str], run: Run) -> pd.DataFrame:
+    """Do one run in a process of its own; if that process dies, the run's row says how.
+
+    Raises:
+        RuntimeError: The process died before it started the run (worker processes cannot
+            start here, whatever they run: nothing to record against the run).
+    """
+    context = multiprocessing.get_context("spawn")
+    receiver, sender = context.Pipe(duplex=False)
+    process = context.Process(target=_run_and_send, args=(sender, function, paths, [run]))
+    start = time.perf_counter()
+    process.start()
+    sender.close()
+    try:
+        if not _started(receiver):
+            process.join()
+            raise RuntimeError(f"a worker process died before it started a run "
+                               f"({_how(process.exitcode)}); is the calling script guarded "
+                               "by if __name__ == '__main__'?")
+        return receiver.recv()
+    except EOFError:
+        process.join()
+        values = dict(zip(paths, run.values, strict=True))
+        outputs = dict.fromkeys(function.outputs(), math.nan)
+        return pd.DataFrame([_row(run, values, outputs,
+                                  f"worker process died ({_how(process.exitcode)})",
+                                  time.perf_counter() - start)])
+    finally:
+        receiver.close()
+        process.join()
+
+
+def _started(receiver) -> bool:
+    """Whether the process at the other end of ``receiver`` says it started the run."""
+    try:
+        return receiver.recv() == "started"
+    except EOFError:
+        return False
+
+
+def _run_and_send(sender, function: RunFunction, paths: Sequence[str],
+                  runs: Sequence[Run]) -> None:
+    """In a process of its own: say it started, run the chunk and send its rows back."""
+    sender.send("started")
+    sender.send(run_chunk(function, paths, runs))
+    sender.close()
+
+
+def _how(exitcode: int | None) -> str:
+    """How a process ended: by which signal, or with which exit code."""
+    if exitcode is not None and exitcode < 0:
+        return f"signal {-exitcode}"
+    return f"exit code {exitcode}"
 
 
 def point_means(spec: SweepSpec, runs: pd.DataFrame) -> pd.DataFrame:
