@@ -25,7 +25,7 @@ import multiprocessing
 import time
 import traceback
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import (
     FIRST_COMPLETED,
     Executor,
@@ -234,7 +234,7 @@ def _local_results(function: RunFunction, paths: list[str], chunks: list[list[Ru
 
 
 def _pool_round(function: RunFunction, paths: list[str], queue: deque[list[Run]],
-                workers: int) -> Iterator[pd.DataFrame]:
+                workers: int) -> Generator[pd.DataFrame, None, list[list[Run]]]:
     """Run queued chunks on a fresh pool until the queue is empty or the pool breaks.
 
     Yields the rows of each finished chunk; returns the chunks lost with a dead worker
