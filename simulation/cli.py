@@ -294,7 +294,10 @@ def _calibrate(args: argparse.Namespace) -> int:
                               lambda code, path: bar.advance(task))
     console.print(f"calibrated {len(todo)} region(s) in {time.perf_counter() - started:.0f} s "
                   f"({args.mode} mode)")
-    _print_fit_table([(c, fit_quality(c)) for c in codes])
+    if args.mode != "full":
+        console.print(f"{args.mode} fits are written to calibration/{SMOKE_FOLDER}/; region "
+                      "models keep reading calibration/regions/", highlight=False)
+    _print_fit_table([(c, fit_quality(c, mode=args.mode)) for c in codes])
     return 0
 
 
