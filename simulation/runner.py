@@ -143,11 +143,18 @@ def content_key(scenario: Scenario) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
+MODEL_INPUTS = ("regions.toml", "targets.toml", "data/*.*", "regions/*.toml")
+"""Files of the calibration folder a model run reads (not diagnostics figures or smoke fits,
+which calibration writes while other work may be running)."""
+
+
 @functools.cache
 def code_fingerprint() -> str:
     """Hash of the package's source files and the calibration files the model reads."""
     package = Path(__file__).resolve().parent
-    files = sorted(package.rglob("*.py")) + sorted(default_calibration_dir().rglob("*.*"))
+    folder = default_calibration_dir()
+    files = sorted(package.rglob("*.py")) + sorted(
+        path for pattern in MODEL_INPUTS for path in folder.glob(pattern))
     digest = hashlib.sha256()
     for path in files:
         digest.update(path.name.encode())

@@ -52,7 +52,7 @@ from .calendar import Calendar
 from .errors import InputError, did_you_mean, key_path, show_value
 from .instruments import INSTRUMENT_TYPES
 from .instruments.base import BUDGET_SPLITS
-from .params import MODEL_PARAMS, param_problem, validated_params
+from .params import MODEL_PARAMS, validated_params
 from .region import InstrumentSpec
 from .regions import get_region, region_codes
 

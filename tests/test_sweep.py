@@ -280,6 +280,20 @@ def test_a_local_worker_that_dies_does_not_abort_the_sweep(tmp_path):
                                   clean.loc[expected, cols].reset_index(drop=True))
 
 
+@pytest.mark.slow
+def test_a_dask_worker_killed_by_a_run_is_one_failed_run(tmp_path):
+    """Dask restarts a killed worker and retries its task; when it gives up (KilledWorker)
+    the chunk is split and the one run that kills its worker is recorded as failed."""
+    spec = load_sweep(ishigami_file(tmp_path, design="lhs", samples=6, chunk=3))
+    design, _ = plan_runs(spec)
+    killer = sweep_helpers.KillsItsProcess(x1=float(design["x1"].iloc[4]))
+    runs = run_sweep(replace(spec, function=killer), tmp_path / "dask", workers=2,
+                     dask_local=True)
+    failed = runs[runs["error"] != ""]
+    assert list(failed["point"]) == [4] and "KilledWorker" in failed["error"].iloc[0]
+    assert len(runs) == 6 and runs.loc[runs["point"] != 4, "y"].notna().all()
+
+
 def test_a_run_alone_whose_process_exits_is_recorded_with_its_exit_code():
     run = Run("r", 0, 0, (0.5, 0.2, 0.3))
     killer = sweep_helpers.KillsItsProcess(x1=0.5, how="exit")
@@ -375,3 +389,19 @@ def test_cost_per_sme_is_no_default_analysis_output_and_a_nan_output_names_its_k
     listed = replace(spec, outputs=("y",))
     with pytest.raises(InputError, match=r"analysis.outputs: expected outputs defined"):
         analyse(listed, means, ["y"], design)
+
+
+def test_a_run_that_calls_sys_exit_is_a_failed_run_not_the_end_of_the_sweep(tmp_path,
+                                                                            monkeypatch):
+    original = functions.Ishigami.__call__
+
+    def exits(self, values, replicate):
+        if values["x1"] > 2.0:
+            raise SystemExit(4)
+        return original(self, values, replicate)
+
+    monkeypatch.setattr(functions.Ishigami, "__call__", exits)
+    runs = run_sweep(load_sweep(ishigami_file(tmp_path, design="lhs", samples=20)),
+                     tmp_path / "out", workers=1)
+    failed = runs[runs["error"] != ""]
+    assert len(runs) == 20 and 0 < len(failed) < 20 and (failed["x1"] > 2.0).all()

@@ -31,7 +31,6 @@ from concurrent.futures import (
     Executor,
     ProcessPoolExecutor,
     ThreadPoolExecutor,
-    as_completed,
     wait,
 )
 from concurrent.futures.process import BrokenProcessPool
@@ -147,11 +146,19 @@ def _run_one(function: RunFunction, paths: Sequence[str], run: Run) -> dict[str,
     start = time.perf_counter()
     try:
         outputs, error = function(values, run.replicate), ""
-    except Exception as exc:  # noqa: BLE001 - a failed run is recorded and the sweep goes on
+    except (Exception, SystemExit) as exc:  # noqa: BLE001 - recorded; the sweep goes on
         outputs, error = dict.fromkeys(function.outputs(), math.nan), _error_text(exc)
     if error:
         gc.collect()  # the failed run's objects may sit in reference cycles: free them now
     return _row(run, values, outputs, error, time.perf_counter() - start)
+
+
+def failed_rows(function: RunFunction, paths: Sequence[str], run: Run, error: str,
+                seconds: float = math.nan) -> pd.DataFrame:
+    """The stored row of a run that could not finish: NaN outputs and ``error``."""
+    values = dict(zip(paths, run.values, strict=True))
+    outputs = dict.fromkeys(function.outputs(), math.nan)
+    return pd.DataFrame([_row(run, values, outputs, error, seconds)])
 
 
 def _row(run: Run, values: dict[str, float], outputs: dict[str, float], error: str,
@@ -185,11 +192,30 @@ def chunk_size(spec: SweepSpec, todo: int, workers: int) -> int:
 
 def _dask_results(function: RunFunction, paths: list[str], chunks: list[list[Run]],
                   workers: int, scheduler: str | None) -> Iterator[pd.DataFrame]:
-    """Rows of each chunk, as they finish, from a Dask scheduler or a LocalCluster."""
+    """Rows of each chunk, as they finish, from a Dask scheduler or a LocalCluster.
+
+    A chunk whose task Dask gives up on (its worker died as often as Dask allows,
+    ``KilledWorker``) is split into its runs. A single run lost that way is tried once more
+    alone (a run that shared a dying worker is lost with it), then recorded as failed with
+    Dask's error, and the sweep goes on.
+    """
     with _dask_executor(workers, scheduler) as executor:
-        futures = [executor.submit(run_chunk, function, paths, chunk) for chunk in chunks]
-        for future in as_completed(futures):
-            yield future.result()
+        pending = {executor.submit(run_chunk, function, paths, chunk): (chunk, 0)
+                   for chunk in chunks}
+        while pending:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                chunk, tries = pending.pop(future)
+                try:
+                    yield future.result()
+                except Exception as exc:  # noqa: BLE001 - the worker, not the run, failed
+                    if len(chunk) == 1 and tries >= 1:
+                        yield failed_rows(function, paths, chunk[0],
+                                          f"its Dask task failed ({_error_text(exc)})")
+                        continue
+                    for run in chunk:
+                        retry = executor.submit(run_chunk, function, paths, [run])
+                        pending[retry] = ([run], tries + (len(chunk) == 1))
 
 
 @contextmanager
@@ -288,11 +314,9 @@ def run_alone(function: RunFunction, paths: Sequence[str], run: Run) -> pd.DataF
         return receiver.recv()
     except EOFError:
         process.join()
-        values = dict(zip(paths, run.values, strict=True))
-        outputs = dict.fromkeys(function.outputs(), math.nan)
-        return pd.DataFrame([_row(run, values, outputs,
-                                  f"worker process died ({_how(process.exitcode)})",
-                                  time.perf_counter() - start)])
+        return failed_rows(function, paths, run,
+                           f"worker process died ({_how(process.exitcode)})",
+                           time.perf_counter() - start)
     finally:
         receiver.close()
         process.join()

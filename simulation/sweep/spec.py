@@ -45,9 +45,9 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, did_you_mean
-from ..params import Param
+from ..params import Param, param_problem
 from ..runner import code_fingerprint
-from ..scenario import load_scenario, no_unknown_keys, param_problem, read_toml, show_value
+from ..scenario import load_scenario, no_unknown_keys, read_toml, show_value
 from .functions import DeviseRun, Ishigami, RunFunction
 
 DESIGNS = ("sobol", "morris", "lhs", "factorial")
@@ -227,15 +227,12 @@ def _function(head: dict[str, Any], path: Path, file: str) -> RunFunction:
         unknown = [r for r in head["regions"] if r not in base.regions]
         _require(bool(head["regions"]) and not unknown, file, "sweep.regions",
                  f"regions of the base scenario ({', '.join(base.regions)})", head["regions"])
-        changes["regions"] = tuple(head["regions"])
-        instruments = tuple(replace(i, regions=tuple(r for r in i.regions if r in head["regions"]))
-                            for i in base.instruments)
-        changes["instruments"] = tuple(i for i in instruments if i.regions)
+        changes["regions"] = list(head["regions"])  # instruments keep the regions left
     if "end_year" in head:
         _require(max(base.start_year, 2021) <= head["end_year"] <= base.end_year, file,
                  "sweep.end_year", f"a year in 2021..{base.end_year}", head["end_year"])
         changes["end_year"] = head["end_year"]
-    return DeviseRun(replace(base, **changes), head.get("counterfactual", False))
+    return DeviseRun(base.with_changes(**changes), head.get("counterfactual", False))
 
 
 def _factors(value: Any, declared: dict[str, Param], design: str,
