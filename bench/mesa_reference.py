@@ -43,7 +43,7 @@ from simulation.kernels.dynamics import SME_SIZE_CAP
 from simulation.kernels.entry import FIRM_SIZE_CAP
 from simulation.params import resolve_params
 from simulation.region import ENABLING_WINDOW, INITIAL_AGE_SPREAD, SERIES
-from simulation.regions import get_region
+from simulation.regions import get_region, region_codes
 from simulation.state import (
     FIRM_COLUMNS,
     N_TIES,
@@ -460,7 +460,7 @@ class ReferenceRegion(mesa.Model):
         self.code = self.spec.code
         self.scale = float(scale)
         self.replicate = int(replicate)
-        self.region_index = 0
+        self.region_index = region_codes().index(self.code)  # identity, as in the core
         self.calendar = Calendar.for_horizon(start_year, end_year, burn_in_years)
         fitted = fitted_values(self.code) if calibrated else {}
         self.params = resolve_params({**fitted, **(params or {})})

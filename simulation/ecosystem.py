@@ -31,11 +31,11 @@ class Exchange:
         if n < 2:
             return
         targets = []
-        for source, req in zip(regions, requests, strict=True):
+        for position, (source, req) in enumerate(zip(regions, requests, strict=True)):
             u = rng.uniforms(source.stream, source.quarter, req.client.astype(np.int64),
                              rng.CROSS, 1)
             pick = np.minimum((u * (n - 1)).astype(np.int64), n - 2)
-            targets.append(np.where(pick >= source.region_index, pick + 1, pick))
+            targets.append(np.where(pick >= position, pick + 1, pick))
         everything = Requests.concat(requests)
         everything.matched = np.zeros(everything.client.size, dtype=bool)
         for target, rows in zip(regions, _group_rows(np.concatenate(targets), n), strict=True):
@@ -51,13 +51,18 @@ class Exchange:
     def route_outcomes(self, regions: Sequence[RegionModel], outcomes: list[Outcomes]) -> None:
         """Hand each finished cross-region project back to its client's region.
 
-        A client region receives its outcomes in provider-region order.
+        A client region receives its outcomes in provider-region order (outcomes name their
+        client's region by its identity, :attr:`RegionModel.region_index`).
         """
+        position = np.zeros(max(r.region_index for r in regions) + 1, dtype=np.int64)
+        for k, region in enumerate(regions):
+            position[region.region_index] = k
         client_region = np.concatenate([out.client_region for out in outcomes])
         client = np.concatenate([out.client for out in outcomes])
         success = np.concatenate([out.success for out in outcomes])
         provider_key = np.concatenate([out.provider_key for out in outcomes])
-        for region, rows in zip(regions, _group_rows(client_region, len(regions)), strict=True):
+        owner = position[client_region]
+        for region, rows in zip(regions, _group_rows(owner, len(regions)), strict=True):
             region.receive_outcomes(client[rows], success[rows], provider_key[rows])
 
 
@@ -98,8 +103,8 @@ class Ecosystem(QuarterlyModel):
             code: RegionModel(code, scale=scale, seed=run_seed, replicate=replicate,
                               start_year=start_year, end_year=end_year,
                               burn_in_years=burn_in_years, params=params,
-                              instruments=instruments, region_index=i)
-            for i, code in enumerate(codes)
+                              instruments=instruments)
+            for code in codes
         }
         first = next(iter(self.regions.values()))
         self.calendar = first.calendar

@@ -29,7 +29,7 @@ from .kernels.learning import firm_learning, sme_learning
 from .kernels.matching import match_local, match_requests
 from .kernels.observe import observe_firms, observe_smes
 from .params import resolve_params, validated_params
-from .regions import get_region
+from .regions import get_region, region_codes
 from .rng import make_stream
 from .state import FIRM_COLUMNS, NO_QUARTER, PROJECT_COLUMNS, REGION_SHIFT, SME_COLUMNS, Table
 from .taxonomy import N_DOMAINS, N_SECTORS, SECTOR_ID
@@ -201,7 +201,6 @@ class RegionModel(QuarterlyModel):
         burn_in_years: Years of business as usual simulated before ``start_year``.
         params: Overrides of :data:`simulation.params.MODEL_PARAMS`.
         instruments: Policy instruments; those not naming this region are ignored.
-        region_index: Position of the region in its ecosystem (keys cross-region ties).
         calibrated: Start from the region's fitted parameter values
             (calibration/regions/CODE.toml, when the file exists) instead of the declared
             defaults; ``params`` override either.
@@ -219,7 +218,6 @@ class RegionModel(QuarterlyModel):
         burn_in_years: int = 5,
         params: Mapping[str, float] | None = None,
         instruments: Sequence[InstrumentSpec] = (),
-        region_index: int = 0,
         calibrated: bool = True,
     ) -> None:
         super().__init__(seed=seed, rng=rng)
@@ -229,7 +227,10 @@ class RegionModel(QuarterlyModel):
         self.code = self.spec.code
         self.scale = float(scale)
         self.replicate = int(replicate)
-        self.region_index = int(region_index)
+        # The region's identity in random and provider keys: its position in the registry,
+        # whatever regions a run includes, so a region draws the same numbers alone or among
+        # others, and scenarios with different region lists keep common random numbers.
+        self.region_index = region_codes().index(self.code)
         self.calendar = Calendar.for_horizon(start_year, end_year, burn_in_years)
         fitted = fitted_values(self.code) if calibrated else {}
         self.params = resolve_params({**fitted, **(params or {})})

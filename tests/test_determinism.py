@@ -147,24 +147,25 @@ def test_row_kernels_run_their_parallel_twin_on_threads(two_kernel_threads, monk
 
 # --- common random numbers across region sets ---------------------------------------------------
 @pytest.mark.parametrize("codes", [["ES13", "BG33"], ["BG33", "ES13"],
-                                   ["IE04", "BG33", "ES13"]])
+                                   ["IE04", "BG33", "ES13"], list(region_codes())])
 def test_region_in_isolated_ecosystem_equals_region_alone(codes):
-    """With no cross-region search a region's draws depend only on (seed, replicate, index)."""
+    """Streams are keyed on the region's identity (its registry position), not its position
+    in the run's list (issue 14, point 4): with no cross-region search, a region's whole
+    history is the same alone or among any other regions."""
     params = {"cross_region_share": 0.0}
     eco = ecosystem(codes, seed=11, params=params, instruments=instruments(("ES13",)))
-    index = codes.index("ES13")
-    alone = region(seed=11, params=params, region_index=index)
-    assert eco.regions["ES13"].region_index == index
+    alone = region(seed=11, params=params)
+    assert eco.regions["ES13"].region_index == alone.region_index == region_codes().index("ES13")
+    assert eco.regions["ES13"].stream == alone.stream
     assert_same_series(eco.regions["ES13"], alone)
     assert_same_state(eco.regions["ES13"], alone)
     for r in eco.regions.values():
         assert r.series["projects_cross_region"].sum() == 0
 
 
-def test_region_index_changes_the_stream():
-    params = {"cross_region_share": 0.0}
-    assert differs(region(seed=11, params=params, region_index=0),
-                   region(seed=11, params=params, region_index=1))
+def test_regions_draw_from_streams_of_their_own():
+    streams = {RegionModel(code, scale=SCALE, seed=11, **YEARS).stream for code in region_codes()}
+    assert len(streams) == len(region_codes())
 
 
 # --- whole model: compiled vs plain Python (NUMBA_DISABLE_JIT=1) --------------------------------
@@ -216,3 +217,4 @@ def test_whole_model_plain_python_twin(tmp_path):
             else:
                 np.testing.assert_array_equal(other, values, err_msg=f"{label}/{name}")
     assert jit["ES13"]["projects_started"].sum() > 0
+

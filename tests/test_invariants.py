@@ -53,7 +53,8 @@ def in_unit(x: np.ndarray) -> bool:
     return bool(np.all(x >= 0.0) and np.all(x <= 1.0))
 
 
-def check_states(m: RegionModel, n_regions: int, smes_n: dict[int, int]) -> None:
+def check_states(m: RegionModel, smes_n: dict[int, int]) -> None:
+    """``smes_n``: SME table sizes by region identity (``region_index``) in the run."""
     q, s, f = m.quarter, m.smes, m.firms
     # SMEs
     assert np.all(s.employees >= 1.0) and np.all(s.employees <= 249.0)
@@ -82,7 +83,7 @@ def check_states(m: RegionModel, n_regions: int, smes_n: dict[int, int]) -> None
         assert keys.size == np.unique(keys).size
         for key in keys:
             region, sme = int(key) >> 24, int(key) & ((1 << 24) - 1)
-            assert 0 <= region < n_regions and 0 <= sme < smes_n[region]
+            assert region in smes_n and 0 <= sme < smes_n[region]
     # vouchers never outlive the calendar year that paid for them
     held = f.support_until >= q
     assert np.all(f.support_until[held] <= 4 * (q // 4) + 3)
@@ -182,7 +183,7 @@ def check_instruments(m: RegionModel) -> None:
 def check_all(regions: list[RegionModel]) -> None:
     smes_n = {r.region_index: r.smes.n for r in regions}
     for r in regions:
-        check_states(r, len(regions), smes_n)
+        check_states(r, smes_n)
         check_counts(r)
     check_projects(regions)
 

@@ -13,7 +13,6 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 
 from ..region import InstrumentSpec, RegionModel
-from ..regions import region_codes
 from ..state import NO_QUARTER
 from .targets import VoucherScenario
 
@@ -43,22 +42,13 @@ def voucher_spec(code: str, n_smart_firms: float, scenario: VoucherScenario) -> 
                           scenario.end, (code,))
 
 
-def registry_index(code: str) -> int:
-    """A region's position in the registry, which keys its random streams.
-
-    Simulated alone, a region draws from the same streams as in a run of all ten regions in
-    registry order (the baseline), and regions calibrated alone do not share their noise.
-    """
-    return list(region_codes()).index(code)
-
-
 def run_pair(code: str, params: Mapping[str, float], scale: float, seed: int, replicate: int,
              voucher: InstrumentSpec | None) -> tuple[RegionModel, RegionModel | None]:
     """Run business as usual and (if given) the voucher scenario to MEASURE_YEAR's end."""
     def run(instruments: Sequence[InstrumentSpec]) -> RegionModel:
         return RegionModel(code, scale=scale, seed=seed, replicate=replicate,
                            end_year=MEASURE_YEAR, params=params, instruments=instruments,
-                           region_index=registry_index(code), calibrated=False).run()
+                           calibrated=False).run()
 
     base = run(())
     return base, (run((voucher,)) if voucher is not None else None)

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from ..region import RegionModel
-from .moments import MEASURE_YEAR, MOMENTS, registry_index
+from .moments import MEASURE_YEAR, MOMENTS
 
 FIRST_REPLICATE = 1000
 """Validation replicates are numbered from here (the fit uses 0, 1, ...)."""
@@ -82,7 +82,7 @@ def growth_facts(before: np.ndarray, after: np.ndarray) -> dict[str, float]:
 def _one_replicate(code: str, params: Mapping[str, float], scale: float, seed: int,
                    replicate: int) -> tuple[dict[str, float], dict[int, float]]:
     model = RegionModel(code, scale=scale, seed=seed, replicate=replicate, end_year=FORECAST_END,
-                        params=params, region_index=registry_index(code), calibrated=False)
+                        params=params, calibrated=False)
     cal, f = model.calendar, model.firms
 
     def step_to(q: int) -> None:
