@@ -26,7 +26,6 @@ import pandas as pd
 
 from . import __version__
 from .calibration.store import calibration_used
-from .plotting import comparison_figure, contributions_figure, kpi_figure, save
 from .runner import code_fingerprint, content_key
 from .scenario import Scenario
 
@@ -58,6 +57,8 @@ def staged(out: Path) -> Iterator[Path]:
 def write_run(out: Path, scenario: Scenario, ts: pd.DataFrame, summary: pd.DataFrame,
               extra: Mapping[str, Any]) -> None:
     """Write a run's four outputs into ``out`` (replacing those files if present)."""
+    from .plotting import kpi_figure, save  # matplotlib only when figures are written
+
     with staged(out) as staging:
         summary.to_csv(staging / "summary.csv", index=False, float_format="%.6g")
         ts.to_parquet(staging / "timeseries.parquet", index=False)
@@ -75,6 +76,8 @@ def write_comparison(out: Path, result: Comparison, settings: Mapping[str, Any])
     :func:`manifest` of each scenario with its content key), ``comparison.png`` and,
     when there are contributions, ``contributions.png`` (an older one is removed otherwise).
     """
+    from .plotting import comparison_figure, contributions_figure, save
+
     plan = result.plan
     title = f"{' + '.join(p.name for p in plan.policies)} against {plan.base.name}"
     doc = {

@@ -14,7 +14,7 @@ import multiprocessing
 import os
 from collections.abc import Callable, Mapping
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import fields, is_dataclass
+from dataclasses import dataclass, fields, is_dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from . import __version__
+from .calendar import Calendar
 from .calibration.store import fitted_values
 from .ecosystem import Ecosystem
 from .kernels.parallel import kernel_threads, set_threads
@@ -33,12 +34,44 @@ TARGET_GROWTH = 0.15
 """The DEVISE target: +15% enabling SMEs against 2018Q4."""
 
 
-def simulate(scenario: Scenario, replicate: int) -> pd.DataFrame:
-    """Run one replicate of a scenario; return its time series (one row per region and quarter).
+@dataclass(frozen=True)
+class Series:
+    """One replicate's simulated indicators: its calendar and, per region, one array a series.
 
-    Columns: region, replicate, quarter (label), year, q (index from the burn-in start),
-    burn_in (bool), every indicator of :data:`simulation.region.SERIES` (counts in
-    full-population units) and ``public_spend`` summed over the region's instruments.
+    ``regions`` maps each region code (in the scenario's order) to the arrays of
+    :data:`simulation.region.SERIES`, one value a quarter from the burn-in start.
+    """
+
+    calendar: Calendar
+    regions: dict[str, dict[str, np.ndarray]]
+
+    def quarters(self, label: str) -> np.ndarray:
+        """Boolean mask of the quarters labelled ``label`` (``"2021Q4"``; none if outside)."""
+        return self.labels() == label
+
+    def reported(self, last_year: int) -> np.ndarray:
+        """Boolean mask of the reported quarters (after the burn-in) up to ``last_year``."""
+        q = np.arange(self.calendar.n_quarters)
+        return (q >= self.calendar.first_reported) & (self.years() <= last_year)
+
+    def values(self, name: str, mask: np.ndarray) -> np.ndarray:
+        """Series ``name`` at the quarters of ``mask``, regions one after another."""
+        return np.concatenate([series[name][mask] for series in self.regions.values()])
+
+    def labels(self) -> np.ndarray:
+        """The quarter labels, from the burn-in start."""
+        return np.array([self.calendar.label(i) for i in range(self.calendar.n_quarters)])
+
+    def years(self) -> np.ndarray:
+        """The year of each quarter, from the burn-in start."""
+        return np.array([self.calendar.year_of(i) for i in range(self.calendar.n_quarters)])
+
+
+def simulate_series(scenario: Scenario, replicate: int) -> Series:
+    """Run one replicate of a scenario; return its indicators as arrays (no table built).
+
+    What sweeps and calibration call when they need a few numbers of each run; the same
+    values as :func:`simulate`'s columns.
     """
     eco = Ecosystem(
         regions=scenario.regions, scale=scenario.scale, seed=scenario.seed, replicate=replicate,
@@ -46,18 +79,27 @@ def simulate(scenario: Scenario, replicate: int) -> pd.DataFrame:
         burn_in_years=scenario.burn_in_years, params=scenario.model,
         instruments=scenario.instruments,
     ).run()
-    cal = eco.calendar
+    return Series(eco.calendar, {code: region.series for code, region in eco.regions.items()})
+
+
+def simulate(scenario: Scenario, replicate: int) -> pd.DataFrame:
+    """Run one replicate of a scenario; return its time series (one row per region and quarter).
+
+    Columns: region, replicate, quarter (label), year, q (index from the burn-in start),
+    burn_in (bool), every indicator of :data:`simulation.region.SERIES` (counts in
+    full-population units) and ``public_spend`` summed over the region's instruments.
+    """
+    return series_frame(simulate_series(scenario, replicate), replicate)
+
+
+def series_frame(series: Series, replicate: int) -> pd.DataFrame:
+    """The tidy time series of :func:`simulate` from one replicate's arrays."""
+    cal = series.calendar
     q = np.arange(cal.n_quarters)
-    frames = []
-    for code, region in eco.regions.items():
-        frame = pd.DataFrame({name: region.series[name] for name in SERIES})
-        frame.insert(0, "region", code)
-        frame.insert(1, "replicate", replicate)
-        frame.insert(2, "quarter", [cal.label(i) for i in q])
-        frame.insert(3, "year", [cal.year_of(i) for i in q])
-        frame.insert(4, "q", q)
-        frame.insert(5, "burn_in", q < cal.first_reported)
-        frames.append(frame)
+    index = {"replicate": np.full(len(q), replicate), "quarter": series.labels(),
+             "year": series.years(), "q": q, "burn_in": q < cal.first_reported}
+    frames = [pd.DataFrame({"region": code, **index, **{name: values[name] for name in SERIES}})
+              for code, values in series.regions.items()]
     return pd.concat(frames, ignore_index=True)
 
 

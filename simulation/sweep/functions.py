@@ -19,7 +19,7 @@ import numpy as np
 from ..instruments import INSTRUMENT_TYPES
 from ..params import MODEL_PARAMS, Param
 from ..region import BASELINE_YEAR
-from ..runner import TARGET_GROWTH, content_key, simulate
+from ..runner import TARGET_GROWTH, Series, content_key, simulate_series
 from ..scenario import Scenario
 
 REPORT_YEAR = 2021
@@ -78,25 +78,30 @@ class DeviseRun:
     def __call__(self, values: Mapping[str, float], replicate: int) -> dict[str, float]:
         """Outputs of one replicate at one design point."""
         scenario = self.scenario(values)
-        out = _summary(simulate(scenario, replicate))
+        out = report_outputs(simulate_series(scenario, replicate))
         if self.counterfactual:
-            without = _summary(simulate(replace(scenario, instruments=()), replicate))
+            without = report_outputs(simulate_series(replace(scenario, instruments=()),
+                                                     replicate))
             out["additional"] = out["enabling"] - without["enabling"]
             out["additional_spend"] = out["spend"] - without["spend"]
         return out
 
 
-def _summary(ts) -> dict[str, float]:
-    """The outputs of one simulated time series (all its regions summed)."""
-    end = ts[ts["quarter"] == f"{REPORT_YEAR}Q4"]
-    base = ts.loc[ts["quarter"] == f"{BASELINE_YEAR}Q4", "enabling"].sum()
-    enabling = float(end["enabling"].sum())
+def report_outputs(series: Series) -> dict[str, float]:
+    """The outputs of one replicate's series, all its regions summed (see :class:`DeviseRun`).
+
+    Sums and means over regions (and quarters, for spend) run over one array in region
+    order, as over the rows of :func:`~simulation.runner.simulate`'s table.
+    """
+    end = series.quarters(f"{REPORT_YEAR}Q4")
+    base = series.values("enabling", series.quarters(f"{BASELINE_YEAR}Q4")).sum()
+    enabling = float(series.values("enabling", end).sum())
     growth = enabling / base - 1.0 if base > 0 else math.nan
-    reported = ts[~ts["burn_in"] & (ts["year"] <= REPORT_YEAR)]
+    shares = series.values("dii_basic_share", end)
     return {"enabling": enabling, "growth": growth,
             "target_met": float(growth >= TARGET_GROWTH) if growth == growth else math.nan,
-            "spend": float(reported["public_spend"].sum()),
-            "dii_basic_share": float(end["dii_basic_share"].mean())}
+            "spend": float(series.values("public_spend", series.reported(REPORT_YEAR)).sum()),
+            "dii_basic_share": float(shares.mean()) if len(shares) else math.nan}
 
 
 @dataclass(frozen=True)
