@@ -23,6 +23,8 @@ use :class:`simulation.region.RegionModel` for that.
 By default the draws call the compiled functions of :mod:`simulation.rng` from Python
 (the cheapest way to get the same numbers, which makes this baseline as fast as plain
 Python allows); ``draws="python"`` uses interpreted twins of the same functions instead.
+exp and pow are the kernels' own (:mod:`simulation.kernels.detmath`), compiled or
+interpreted with the draws.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from simulation import rng
 from simulation.agents import ID_COUNTERS
 from simulation.calendar import Calendar
 from simulation.calibration.store import fitted_values
+from simulation.kernels import detmath
 from simulation.kernels.demand import BASIC_MATURITY
 from simulation.kernels.dynamics import SME_SIZE_CAP
 from simulation.kernels.entry import FIRM_SIZE_CAP
@@ -74,26 +77,51 @@ def quarterly(yearly_rate: float) -> float:
 
 
 _DRAW_FUNCTIONS = ("hash32", "make_stream", "bits", "uniform", "normal", "laplace", "poisson")
+_DRAW_HELPERS = ("quarter_key", "agent_key", "bits_at", "uniform_at", "normal_at", "laplace_at")
+_MATH_FUNCTIONS = ("exp", "log", "pow", "cos_2pi")
+_MATH_HELPERS = ("_sin_kernel", "_cos_kernel")
+
+
+def _twins(module: types.ModuleType, names: tuple[str, ...],
+           namespace: dict) -> types.SimpleNamespace:
+    """Rebuild each compiled function ``names`` of ``module`` over ``namespace`` (updated)."""
+    for name in names:
+        py = getattr(module, name).py_func
+        namespace[name] = types.FunctionType(py.__code__, namespace, name, py.__defaults__,
+                                             py.__closure__)
+    return types.SimpleNamespace(**{name: namespace[name] for name in names})
+
+
+def interpreted_math() -> types.SimpleNamespace:
+    """Interpreted twins of :mod:`simulation.kernels.detmath`'s functions (same bits).
+
+    ``sqrt`` is plain Python already (its compiled form is an overload).
+    """
+    twins = _twins(detmath, _MATH_FUNCTIONS + _MATH_HELPERS, dict(vars(detmath)))
+    twins.sqrt = detmath.sqrt
+    return twins
 
 
 def interpreted_draws() -> types.SimpleNamespace:
     """Interpreted twins of :mod:`simulation.rng`'s draw functions (same code, same bits).
 
     A function's ``py_func`` still calls the compiled versions of the functions it uses;
-    here every function is rebuilt over a namespace holding the twins, so no call enters
-    compiled code.
+    here every function is rebuilt over a namespace holding the twins (those of the
+    deterministic math included), so no call enters compiled code. ``math`` holds the
+    math twins.
     """
-    namespace = dict(vars(rng))
-    for name in _DRAW_FUNCTIONS:
-        py = getattr(rng, name).py_func
-        namespace[name] = types.FunctionType(py.__code__, namespace, name, py.__defaults__,
-                                             py.__closure__)
-    return types.SimpleNamespace(**{name: namespace[name] for name in _DRAW_FUNCTIONS})
+    math_twins = interpreted_math()
+    draws = _twins(rng, _DRAW_FUNCTIONS + _DRAW_HELPERS, {**vars(rng), "detmath": math_twins})
+    draws.math = math_twins
+    return draws
 
 
 def compiled_draws() -> types.SimpleNamespace:
-    """The compiled draw functions of :mod:`simulation.rng`, called from Python."""
-    return types.SimpleNamespace(**{name: getattr(rng, name) for name in _DRAW_FUNCTIONS})
+    """The compiled draw functions of :mod:`simulation.rng`, called from Python (``math``:
+    the compiled :mod:`simulation.kernels.detmath`)."""
+    draws = types.SimpleNamespace(**{name: getattr(rng, name) for name in _DRAW_FUNCTIONS})
+    draws.math = detmath
+    return draws
 
 
 class _ReferenceAgent(mesa.Agent):
@@ -158,7 +186,7 @@ class ReferenceSME(_ReferenceAgent):
             z = (p["success_intercept"] + p["success_capability"] * self.capability[d]
                  + p["success_absorptive"] * project.client_absorptive
                  + p["success_experience"] * self.experience[g])
-            chance = 1.0 / (1.0 + math.exp(-z))
+            chance = 1.0 / (1.0 + m.math.exp(-z))
             client_key = (project.client_region << REGION_SHIFT) | project.client.row
             ok = m.uniform(client_key, rng.SUCCESS, 0) < chance
             self.cash += p["project_margin"] * project.value
@@ -182,8 +210,8 @@ class ReferenceSME(_ReferenceAgent):
         m = self.model
         p = m.params
         i = self.row
-        scale = p["growth_scale"] * self.employees ** p["growth_size_exponent"]
-        size = self.employees * math.exp(scale * m.laplace(i, rng.SME_GROWTH, 0))
+        scale = p["growth_scale"] * m.math.pow(self.employees, p["growth_size_exponent"])
+        size = self.employees * m.math.exp(scale * m.laplace(i, rng.SME_GROWTH, 0))
         self.employees = min(max(size, 1.0), SME_SIZE_CAP)
         self.cash += self.employees * (p["cash_margin"]
                                        + p["cash_margin_sd"] * m.normal(i, rng.SME_MARGIN, 0))
@@ -274,7 +302,7 @@ class ReferenceFirm(_ReferenceAgent):
             if m.uniform(i, rng.CROSS, 0) < p["cross_region_share"]:
                 m.requests_abroad += 1
             return
-        value = p["project_value_median"] * math.exp(
+        value = p["project_value_median"] * m.math.exp(
             p["project_value_sigma"] * m.normal(i, rng.PROJECT, 0))
         duration_max = m.duration_max
         duration = 1 + min(int(m.uniform(i, rng.PROJECT, 9) * duration_max), duration_max - 1)
@@ -343,11 +371,11 @@ class ReferenceFirm(_ReferenceAgent):
         p = m.params
         i = self.row
         lead = self.productivity - m.sector_productivity[self.sector]
-        scale = p["growth_scale"] * self.employees ** p["growth_size_exponent"]
+        scale = p["growth_scale"] * m.math.pow(self.employees, p["growth_size_exponent"])
         shock = scale * m.laplace(i, rng.FIRM_GROWTH, 0) + p["competition"] * lead
-        self.employees = max(self.employees * math.exp(shock), 1.0)
+        self.employees = max(self.employees * m.math.exp(shock), 1.0)
         if (m.uniform(i, rng.FIRM_EXIT, 0)
-                < m.firm_hazard * math.exp(-p["exit_productivity"] * lead)):
+                < m.firm_hazard * m.math.exp(-p["exit_productivity"] * lead)):
             self.exit()
 
     def exit(self) -> None:
@@ -456,6 +484,7 @@ class ReferenceRegion(mesa.Model):
         if draws not in ("compiled", "python"):
             raise ValueError(f"draws must be 'compiled' or 'python', found {draws!r}")
         self.draws = compiled_draws() if draws == "compiled" else interpreted_draws()
+        self.math = self.draws.math
         self.spec = get_region(region)
         self.code = self.spec.code
         self.scale = float(scale)

@@ -20,6 +20,8 @@ import math
 import numpy as np
 from numba import njit
 
+from .kernels import detmath
+
 _M32 = 0xFFFFFFFF
 _MUL = 0x45D9F3B
 _INV_2_32 = 1.0 / 4294967296.0
@@ -121,12 +123,16 @@ def uniform_at(agent_key, purpose, k):
     return (bits_at(agent_key, purpose, k) + 0.5) * _INV_2_32
 
 
-@njit(_DRAW_AT, cache=True)
+@njit(_DRAW_AT, cache=True, inline="always")
 def normal_at(agent_key, purpose, k):
-    """Standard normal draw under an :func:`agent_key` (Box-Muller on sub-draws 2k, 2k+1)."""
+    """Standard normal draw under an :func:`agent_key` (Box-Muller on sub-draws 2k, 2k+1).
+
+    sqrt, log and cos are :mod:`simulation.kernels.detmath`'s: the same bits compiled and
+    interpreted, and inlined (vectorisable) in the kernels that draw.
+    """
     u1 = uniform_at(agent_key, purpose, 2 * k)
     u2 = uniform_at(agent_key, purpose, 2 * k + 1)
-    return math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)
+    return detmath.sqrt(-2.0 * detmath.log(u1)) * detmath.cos_2pi(u2)
 
 
 @njit(_DRAW_AT, cache=True)
@@ -138,7 +144,7 @@ def laplace_at(agent_key, purpose, k):
     (``u`` is never 0: the uniform's grid is offset by half a step).
     """
     u = uniform_at(agent_key, purpose, k) - 0.5
-    return math.copysign(math.log(1.0 - 2.0 * abs(u)), u)
+    return math.copysign(detmath.log(1.0 - 2.0 * abs(u)), u)
 
 
 @njit(_BITS, cache=True)

@@ -110,7 +110,7 @@ def args_execute(m, g):
                      "client_absorptive", "value", "end_q"))
     end_q = proj[-1]
     q = int(np.bincount(end_q).argmax())  # the quarter in which most projects end
-    proj[0][::3] = 2  # a third of the rows serve clients of another region
+    proj[0][::3] = m.region_index + 1  # a third of the rows serve clients of another region
     sme = cols(s, ("alive", "busy", "capability", "experience", "reputation", "cash",
                    "last_success_q", "successes"))
     sme[0][proj[2][end_q == q][:2]] = False  # two providers exited during their project
@@ -292,7 +292,7 @@ def test_every_kernel_has_a_case():
 
 HELPERS = {"quarterly", "pareto_size", "success_probability", "apply_client_outcome", "add_tie",
            "smart_capacity", "provider_score", "choose_provider", "draw_project_terms",
-           "write_project"}
+           "write_project", "sector_row_values"}
 """Inner njit helpers: exercised through the kernels above (compiled in both runs)."""
 
 

@@ -1,10 +1,10 @@
 """Firm dynamics: size shocks, cash, and exit, for digital SMEs and smart firms."""
 
-import math
-
+import numpy as np
 from numba import njit, prange
 
 from .. import rng
+from . import detmath
 from .parallel import row_kernel
 
 SME_SIZE_CAP = 249.0
@@ -34,22 +34,26 @@ def sme_dynamics(alive, employees, birth_q, death_q, cash, neg_cash_quarters,
     qkey = rng.quarter_key(stream, q)
     deaths = 0
     for i in prange(alive.shape[0]):
-        if not alive[i]:
-            continue
+        live = alive[i]
         key = rng.agent_key(qkey, i)
-        scale = growth_scale * employees[i] ** size_exponent
-        size = employees[i] * math.exp(scale * rng.laplace_at(key, rng.SME_GROWTH, 0))
-        employees[i] = min(max(size, 1.0), SME_SIZE_CAP)
-        cash[i] += employees[i] * (cash_margin
-                                   + cash_margin_sd * rng.normal_at(key, rng.SME_MARGIN, 0))
-        neg_cash_quarters[i] = neg_cash_quarters[i] + 1 if cash[i] < 0.0 else 0
+        n = employees[i]
+        scale = growth_scale * detmath.pow(n, size_exponent)
+        size = min(max(n * detmath.exp(scale * rng.laplace_at(key, rng.SME_GROWTH, 0)), 1.0),
+                   SME_SIZE_CAP)
+        employees[i] = size if live else n
+        c = cash[i]
+        c_new = c + size * (cash_margin + cash_margin_sd * rng.normal_at(key, rng.SME_MARGIN, 0))
+        cash[i] = c_new if live else c
+        neg = neg_cash_quarters[i]
+        neg_new = neg + 1 if c_new < 0.0 else 0
+        neg_cash_quarters[i] = neg_new if live else neg
         age = q - birth_q[i]
         hazard = h_young if age < 4 else (h_mid if age < 20 else h_old)
-        if (neg_cash_quarters[i] >= cash_exit_quarters
-                or rng.uniform_at(key, rng.SME_EXIT, 0) < hazard):
-            alive[i] = False
-            death_q[i] = q
-            deaths += 1
+        dies = live & ((neg_new >= cash_exit_quarters)
+                       | (rng.uniform_at(key, rng.SME_EXIT, 0) < hazard))
+        alive[i] = live & (not dies)
+        death_q[i] = q if dies else death_q[i]
+        deaths += dies
     return deaths
 
 
@@ -65,16 +69,27 @@ def firm_dynamics(alive, sector, employees, productivity, death_q, sector_mean_p
     base = quarterly(death_rate)
     qkey = rng.quarter_key(stream, q)
     deaths = 0
+    lead = productivity - sector_row_values(sector, sector_mean_productivity)
     for i in prange(alive.shape[0]):
-        if not alive[i]:
-            continue
+        live = alive[i]
         key = rng.agent_key(qkey, i)
-        lead = productivity[i] - sector_mean_productivity[sector[i]]
-        scale = growth_scale * employees[i] ** size_exponent
-        shock = scale * rng.laplace_at(key, rng.FIRM_GROWTH, 0) + competition * lead
-        employees[i] = max(employees[i] * math.exp(shock), 1.0)
-        if rng.uniform_at(key, rng.FIRM_EXIT, 0) < base * math.exp(-exit_productivity * lead):
-            alive[i] = False
-            death_q[i] = q
-            deaths += 1
+        n = employees[i]
+        scale = growth_scale * detmath.pow(n, size_exponent)
+        shock = scale * rng.laplace_at(key, rng.FIRM_GROWTH, 0) + competition * lead[i]
+        size = max(n * detmath.exp(shock), 1.0)
+        employees[i] = size if live else n
+        dies = live & (rng.uniform_at(key, rng.FIRM_EXIT, 0)
+                       < base * detmath.exp(-exit_productivity * lead[i]))
+        alive[i] = live & (not dies)
+        death_q[i] = q if dies else death_q[i]
+        deaths += dies
     return deaths
+
+
+@njit(cache=True)
+def sector_row_values(sector, values):
+    """``values[sector]`` as a new array: the gather, out of the row loop that vectorises."""
+    out = np.empty(sector.shape[0])
+    for i in range(sector.shape[0]):
+        out[i] = values[sector[i]]
+    return out

@@ -1,11 +1,10 @@
 """Execution: projects that end this quarter succeed or fail, and both sides learn."""
 
-import math
-
 from numba import njit
 
 from .. import rng
 from ..state import REGION_SHIFT
+from . import detmath
 
 _SHIFT = REGION_SHIFT
 
@@ -16,7 +15,7 @@ def success_probability(capability, absorptive, experience,
     """Logistic success chance of a project."""
     z = (intercept + b_capability * capability + b_absorptive * absorptive
          + b_experience * experience)
-    return 1.0 / (1.0 + math.exp(-z))
+    return 1.0 / (1.0 + detmath.exp(-z))
 
 
 @njit(cache=True)

@@ -1,12 +1,11 @@
 """Search and matching: clients choose a digital SME and projects are contracted."""
 
-import math
-
 import numpy as np
 from numba import njit
 
 from .. import rng
 from ..state import NO_QUARTER, REGION_SHIFT
+from . import detmath
 
 _SHIFT = REGION_SHIFT
 _LOW = (1 << _SHIFT) - 1
@@ -70,7 +69,8 @@ def choose_provider(domain, sector, ties, region_index, breadth, penalty, bar,
 @njit(cache=True)
 def draw_project_terms(agent_key, q, stream, value_median, value_sigma, duration_max):
     """Value (EUR) and last quarter of a project contracted in quarter ``q``."""
-    value = value_median * math.exp(value_sigma * rng.normal(stream, q, agent_key, rng.PROJECT, 0))
+    z = rng.normal(stream, q, agent_key, rng.PROJECT, 0)
+    value = value_median * detmath.exp(value_sigma * z)
     duration = 1 + min(int(rng.uniform(stream, q, agent_key, rng.PROJECT, 9) * duration_max),
                        duration_max - 1)
     return value, q + duration - 1
