@@ -1,6 +1,7 @@
 """Demand: which smart firms start looking for a digital project this quarter."""
 
-from numba import prange
+import numpy as np
+from numba import njit, prange
 
 from .. import rng
 from .parallel import row_kernel
@@ -19,23 +20,31 @@ def demand(alive, sector, maturity, awareness, absorptive, in_project,
     the firm's distance to its sector frontier. A firm an instrument made ready (support
     it will use, a brokered contact) demands for sure until ``ready_until``. The
     technology domain is drawn uniformly (no sector need profiles are sourced yet).
-    Writes ``out_domain`` (-1: no demand) and returns the demand count.
+    Writes ``out_domain`` (-1: no demand) and returns the demand count. Every row is
+    computed and masked (no branch on ``alive``): the loop vectorises.
     """
     qkey = rng.quarter_key(stream, q)
     count = 0
+    f = sector_values(sector, frontier)
     for i in prange(alive.shape[0]):
-        out_domain[i] = -1
-        if not alive[i] or in_project[i]:
-            continue
-        if ready_until[i] >= q:
-            hazard = 1.0
-        else:
-            f = frontier[sector[i]]
-            gap = max(f - maturity[i], 0.0) / f
-            hazard = demand_base * awareness[i] * absorptive[i] * gap
+        gap = max(f[i] - maturity[i], 0.0) / f[i]
+        hazard = 1.0 if ready_until[i] >= q else demand_base * awareness[i] * absorptive[i] * gap
         key = rng.agent_key(qkey, i)
-        if rng.uniform_at(key, rng.DEMAND, 0) < hazard:
-            k = int(rng.uniform_at(key, rng.DOMAIN, 0) * n_domains)
-            out_domain[i] = min(k, n_domains - 1)
-            count += 1
+        wants = (alive[i] & (not in_project[i])) & (rng.uniform_at(key, rng.DEMAND, 0) < hazard)
+        k = min(int(rng.uniform_at(key, rng.DOMAIN, 0) * n_domains), n_domains - 1)
+        out_domain[i] = k if wants else -1
+        count += wants
     return count
+
+
+@njit(cache=True)
+def sector_values(sector, values):
+    """``values[sector]`` as a new array.
+
+    A pre-pass: the gather inside a row loop would stop it vectorising (LLVM cannot check
+    an indirect load against the loop's stores).
+    """
+    out = np.empty(sector.shape[0])
+    for i in range(sector.shape[0]):
+        out[i] = values[sector[i]]
+    return out

@@ -69,7 +69,7 @@ def firm_dynamics(alive, sector, employees, productivity, death_q, sector_mean_p
     base = quarterly(death_rate)
     qkey = rng.quarter_key(stream, q)
     deaths = 0
-    lead = productivity - sector_row_values(sector, sector_mean_productivity)
+    lead = productivity_lead(sector, productivity, sector_mean_productivity)
     for i in prange(alive.shape[0]):
         live = alive[i]
         key = rng.agent_key(qkey, i)
@@ -87,9 +87,13 @@ def firm_dynamics(alive, sector, employees, productivity, death_q, sector_mean_p
 
 
 @njit(cache=True)
-def sector_row_values(sector, values):
-    """``values[sector]`` as a new array: the gather, out of the row loop that vectorises."""
+def productivity_lead(sector, productivity, sector_mean_productivity):
+    """Each firm's productivity above its sector's mean, as a new array.
+
+    A pre-pass: the gather ``sector_mean_productivity[sector[i]]`` inside the row loop
+    would stop it vectorising (LLVM cannot check an indirect load against the stores).
+    """
     out = np.empty(sector.shape[0])
     for i in range(sector.shape[0]):
-        out[i] = values[sector[i]]
+        out[i] = productivity[i] - sector_mean_productivity[sector[i]]
     return out

@@ -11,6 +11,11 @@ Kernel threads are a per-process setting, 1 by default: replicate pools, sweeps 
 calibration already keep every core busy with one process each, and a serial process
 never pays for compiling the parallel twins. ``devise run --threads`` (or
 :func:`set_threads`) gives one large replicate the machine's cores.
+
+Both compilations use numba's NumPy error model: a float division by zero gives inf or nan
+instead of raising, so a division in a row loop adds no zero check, a branch that would
+stop the loop vectorising (the kernels never divide by zero; the interpreted twin would
+raise ZeroDivisionError where the compiled kernel returns inf).
 """
 
 from __future__ import annotations
@@ -65,7 +70,7 @@ class RowKernel:
     def __init__(self, py_func: types.FunctionType) -> None:
         functools.update_wrapper(self, py_func)
         self.py_func = py_func
-        self.serial = njit(cache=True)(py_func)
+        self.serial = njit(cache=True, error_model="numpy")(py_func)
         self._parallel = None
 
     @property
@@ -76,7 +81,7 @@ class RowKernel:
             twin = types.FunctionType(f.__code__, f.__globals__, f.__name__, f.__defaults__,
                                       f.__closure__)
             twin.__qualname__ = f"{f.__qualname__}_parallel"
-            self._parallel = njit(cache=True, parallel=True)(twin)
+            self._parallel = njit(cache=True, parallel=True, error_model="numpy")(twin)
         return self._parallel
 
     def __call__(self, *args):
