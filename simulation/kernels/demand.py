@@ -1,10 +1,9 @@
 """Demand: which smart firms start looking for a digital project this quarter."""
 
-import numpy as np
-from numba import njit, prange
+from numba import prange
 
 from .. import rng
-from .parallel import row_kernel
+from .parallel import row_kernel, sector_values
 
 BASIC_MATURITY = 4.0 / 12.0
 """Maturity at which a firm has at least basic digital intensity (4 of 12 indicators)."""
@@ -36,15 +35,3 @@ def demand(alive, sector, maturity, awareness, absorptive, in_project,
         count += wants
     return count
 
-
-@njit(cache=True)
-def sector_values(sector, values):
-    """``values[sector]`` as a new array.
-
-    A pre-pass: the gather inside a row loop would stop it vectorising (LLVM cannot check
-    an indirect load against the loop's stores).
-    """
-    out = np.empty(sector.shape[0])
-    for i in range(sector.shape[0]):
-        out[i] = values[sector[i]]
-    return out

@@ -26,6 +26,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import numba
+import numpy as np
 from numba import njit
 
 _threads = 1
@@ -92,3 +93,17 @@ class RowKernel:
 def row_kernel(py_func: types.FunctionType) -> RowKernel:
     """Decorator: make ``py_func``, a loop over rows written with ``prange``, a row kernel."""
     return RowKernel(py_func)
+
+
+@njit(cache=True)
+def sector_values(sector, values):
+    """``values[sector]`` as a new array: a row kernel's per-sector gather, as a pre-pass.
+
+    Inside a row loop the indirect load would stop it vectorising (LLVM cannot check it
+    against the loop's stores).
+    """
+    out = np.empty(sector.shape[0])
+    for i in range(sector.shape[0]):
+        out[i] = values[sector[i]]
+    return out
+
