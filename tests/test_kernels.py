@@ -292,8 +292,7 @@ def test_every_kernel_has_a_case():
 
 HELPERS = {"quarterly", "pareto_size", "success_probability", "apply_client_outcome", "add_tie",
            "smart_capacity", "provider_score", "choose_provider", "draw_project_terms",
-           "write_project", "productivity_lead",
-           "any_tie"}
+           "write_project", "productivity_lead"}
 """Inner njit helpers: exercised through the kernels above (compiled in both runs)."""
 
 
