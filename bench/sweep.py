@@ -8,8 +8,10 @@ on local processes (all cores) and on a Dask LocalCluster of as many worker proc
 alternately, REPEATS times. Each time: the wall time (start-up and summary included), the
 CPU time of the process and every process under it, and the time inside runs (the runs'
 ``seconds`` in the store, summed). Reported as medians: runs per second, the fixed cost
-(wall time minus the time inside runs per worker: imports, worker start-up, the summary)
-and the Dask/local ratio of the median wall times, all measured in this one session.
+(wall time minus the time inside runs per worker: imports, worker start-up, the summary),
+its CPU twin (CPU time minus the runs' CPU time, from the CPU time of one warm run alone
+in one process) and the Dask/local ratio of the median wall times, all measured in this one
+session. On a shared machine the wall times carry the other load; the CPU times do not.
 
 Single run: ``devise run`` of one full-scale replicate (bench/configurations.py FULL) in a
 fresh process, REPEATS times: the process's wall and CPU time against the replicate's wall
@@ -52,16 +54,28 @@ def timed(command: list[str]) -> dict[str, float]:
     return {"wall": wall, "cpu": cpu}
 
 
-WARM_UP = """
-import sys
+ALONE = """
+import sys, time
 from pathlib import Path
 from simulation.sweep.execute import plan_runs, run_chunk
 from simulation.sweep.spec import load_sweep
 spec = load_sweep(Path(sys.argv[1]))
 points, runs = plan_runs(spec)
-run_chunk(spec.function, list(points.columns), runs[:1])
+paths = list(points.columns)
+run_chunk(spec.function, paths, runs[:1])
+start = time.process_time()
+run_chunk(spec.function, paths, runs[1:201])
+print((time.process_time() - start) / 200)
 """
-"""Loads (or compiles, into numba's cache) every kernel a run of the sweep calls."""
+"""Loads (or compiles, into numba's cache) every kernel a run of the sweep calls, then prints
+the CPU seconds of one warm run in one process (200 runs, stored rows built, none stored)."""
+
+
+def cpu_per_run(sweep: Path) -> float:
+    """CPU seconds of one warm run of ``sweep`` (see :data:`ALONE`)."""
+    out = subprocess.run([sys.executable, "-c", ALONE, str(sweep)], check=True, cwd=ROOT,
+                         capture_output=True, text=True).stdout
+    return float(out.split()[-1])
 
 
 def sweep_once(sweep: Path, out: Path, workers: int, dask: bool) -> dict[str, float]:
@@ -77,13 +91,14 @@ def sweep_once(sweep: Path, out: Path, workers: int, dask: bool) -> dict[str, fl
 
 
 def run_once(folder: Path) -> dict[str, float]:
-    """One ``devise run`` of the FULL replicate: the process's times and the replicate's."""
+    """One ``devise run`` of the FULL replicate into an empty folder (nothing to reuse): the
+    process's times and the replicate's."""
     scenario = folder / "full.toml"
     table = {k: v for k, v in FULL.items() if k != "threads"}
     scenario.write_text(tomli_w.dumps({"scenario": table}))
-    out = folder / "run"
+    out = Path(tempfile.mkdtemp(dir=folder)) / "run"
     times = timed([sys.executable, "-m", "simulation.cli", "run", str(scenario), "--out",
-                   str(out), "--workers", "1", "--overwrite"])
+                   str(out), "--workers", "1"])
     times["replicate"] = json.loads((out / "manifest.json").read_text())["wall_time_s"]
     return times
 
@@ -96,13 +111,17 @@ def medians(rows: list[dict[str, float]]) -> dict[str, float]:
 def bench_sweeps(sweep: Path, workers: int, repeats: int) -> dict[str, dict[str, float]]:
     """Median measures of the sweep on each back-end, run alternately ``repeats`` times."""
     rows: dict[str, list] = {"local": [], "dask": []}
-    subprocess.run([sys.executable, "-c", WARM_UP, str(sweep)], check=True, cwd=ROOT)
+    per_run = cpu_per_run(sweep)
     with tempfile.TemporaryDirectory() as tmp:
         for repeat in range(repeats):
             for backend in rows:
                 out = Path(tmp) / f"{backend}-{repeat}"
                 rows[backend].append(sweep_once(sweep, out, workers, backend == "dask"))
-    return {backend: medians(r) for backend, r in rows.items()}
+    result = {backend: medians(r) for backend, r in rows.items()}
+    for times in result.values():
+        times["cpu_ms_per_run_alone"] = 1000 * per_run
+        times["fixed_cpu"] = times["cpu"] - times["runs"] * per_run
+    return result
 
 
 def bench_run(repeats: int) -> dict[str, float]:
