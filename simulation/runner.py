@@ -1,7 +1,8 @@
 """The model as a function: a scenario and a replicate in, tidy results out.
 
-``simulate(scenario, replicate)`` is what the CLI, tests, notebooks and later sweeps
-call. ``run_replicates`` runs many, in parallel processes when there are several
+``simulate(scenario, replicate)`` is what the CLI, tests and notebooks call;
+``simulate_series`` is the same run without the table, for sweeps and calibration, which need
+a few numbers of each of many runs. ``run_replicates`` runs many, in parallel processes when there are several
 workers, keeps each finished replicate on disk (so an interrupted run resumes without
 recomputing), and reports progress through a callback.
 """
