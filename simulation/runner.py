@@ -2,9 +2,9 @@
 
 ``simulate(scenario, replicate)`` is what the CLI, tests and notebooks call;
 ``simulate_series`` is the same run without the table, for sweeps and calibration, which need
-a few numbers of each of many runs. ``run_replicates`` runs many, in parallel processes when there are several
-workers, keeps each finished replicate on disk (so an interrupted run resumes without
-recomputing), and reports progress through a callback.
+a few numbers of each of many runs. ``run_replicates`` runs many, in parallel processes when
+there are several workers, keeps each finished replicate on disk (so an interrupted run
+resumes without recomputing), and reports progress through a callback.
 """
 
 from __future__ import annotations
