@@ -23,7 +23,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
-from simulation.calibration.store import fitted_path, read_fitted  # noqa: E402
+from simulation.fitted import fitted_path, read_fitted  # noqa: E402
 from simulation.regions import region_codes  # noqa: E402
 
 

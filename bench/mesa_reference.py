@@ -39,7 +39,7 @@ import numpy as np
 from simulation import rng
 from simulation.agents import ID_COUNTERS
 from simulation.calendar import Calendar
-from simulation.calibration.store import fitted_values
+from simulation.fitted import fitted_values
 from simulation.kernels import detmath
 from simulation.kernels.demand import BASIC_MATURITY
 from simulation.kernels.dynamics import SME_SIZE_CAP

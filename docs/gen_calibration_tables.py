@@ -21,8 +21,9 @@ sys.path.insert(0, str(ROOT / "docs"))
 
 from gen_param_tables import main  # noqa: E402
 
-from simulation.calibration.store import fit_quality, fitted_path, read_fitted  # noqa: E402
+from simulation.calibration.store import fit_quality  # noqa: E402
 from simulation.calibration.validation import FACTS  # noqa: E402
+from simulation.fitted import fitted_path, read_fitted  # noqa: E402
 from simulation.regions import region_codes  # noqa: E402
 
 CALIBRATION_MD = ROOT / "docs" / "calibration.md"

@@ -261,8 +261,9 @@ def _eur(value: float) -> str:
 
 
 def _calibrate(args: argparse.Namespace) -> int:
-    from .calibration.store import SMOKE_FOLDER, fit_quality
+    from .calibration.store import fit_quality
     from .calibration.workflow import calibrate_region, calibrate_regions, is_current
+    from .fitted import SMOKE_FOLDER
     from .regions import get_region, region_codes
 
     codes = list(region_codes()) if args.all else list(dict.fromkeys(args.region))
@@ -419,7 +420,7 @@ def _fmt(value) -> str:
 
 def _check_calibration(regions) -> None:
     """Read every region's fitted file: a broken one fails before an output folder is made."""
-    from .calibration.store import fitted_values
+    from .fitted import fitted_values
 
     for code in regions:
         fitted_values(code)

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from . import __version__
-from .calibration.store import calibration_used
+from .fitted import calibration_used
 from .runner import code_fingerprint, content_key
 from .scenario import Scenario
 

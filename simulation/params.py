@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-
 from typing import Any
 
 from .errors import InputError, did_you_mean, key_path, show_value

@@ -17,8 +17,8 @@ import numpy as np
 from . import rng
 from .agents import DigitalSME, SmartFirm, ViewRegistry
 from .calendar import Calendar
-from .calibration.store import fitted_values
 from .errors import InputError, did_you_mean, show_value
+from .fitted import fitted_values
 from .instruments import INSTRUMENT_TYPES, PolicyInstrument
 from .instruments.base import BUDGET_SPLITS
 from .kernels.demand import BASIC_MATURITY, demand

@@ -24,8 +24,8 @@ import pandas as pd
 
 from . import __version__
 from .calendar import Calendar
-from .calibration.store import fitted_values
 from .ecosystem import Ecosystem
+from .fitted import fitted_values
 from .kernels.parallel import kernel_threads, set_threads
 from .region import BASELINE_YEAR, SERIES
 from .regions import default_calibration_dir

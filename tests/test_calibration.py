@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from simulation.calibration import store
+from simulation import fitted as fitted_files
 from simulation.calibration.fit import MODES, Problem, calibrate, identification, verdict
 from simulation.calibration.moments import size_tail_exponent
 from simulation.calibration.targets import load_targets
@@ -44,14 +44,14 @@ def calibration_dir(tmp_path, monkeypatch) -> Path:
 @pytest.fixture
 def smoke_fit(calibration_dir) -> tuple[Path, dict]:
     path = calibrate_region(REGION, "smoke")
-    return path, store.read_fitted(path)
+    return path, fitted_files.read_fitted(path)
 
 
 @pytest.fixture
 def installed_fit(smoke_fit) -> tuple[Path, dict]:
     """The smoke fit copied to where region models read full fits."""
     path, record = smoke_fit
-    installed = store.fitted_path(REGION)
+    installed = fitted_files.fitted_path(REGION)
     installed.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy(path, installed)
     return installed, record
@@ -198,7 +198,7 @@ def test_broken_fitted_files_name_the_file_and_key(smoke_fit):
     for content, key in cases:
         path.write_text(content)
         with pytest.raises(InputError) as err:
-            store.read_fitted(path)
+            fitted_files.read_fitted(path)
         assert str(path) in str(err.value)
         if key:
             assert key in str(err.value)
@@ -231,15 +231,15 @@ def test_cli_calibrate_and_regions_show_fit_quality(calibration_dir, capsys):
 def test_a_smoke_calibration_never_overwrites_the_full_fit(calibration_dir):
     """Defect 10: `devise calibrate --mode smoke` replaced the committed full fit (objective
     0.145 -> 13.2) and region models then ran on it."""
-    full = store.fitted_path(REGION)
+    full = fitted_files.fitted_path(REGION)
     full.parent.mkdir(parents=True)
-    shutil.copy(store.fitted_path(REGION, REPO_CALIBRATION), full)
+    shutil.copy(fitted_files.fitted_path(REGION, REPO_CALIBRATION), full)
     before = full.read_bytes()
     assert main(["calibrate", "--region", REGION, "--mode", "smoke"]) == 0
     assert full.read_bytes() == before
-    assert store.fitted_path(REGION, mode="smoke").exists()
+    assert fitted_files.fitted_path(REGION, mode="smoke").exists()
     assert RegionModel(REGION, scale=0.05, seed=1).params["demand_base"] == pytest.approx(
-        store.read_fitted(full)["parameters"]["demand_base"]["value"])
+        fitted_files.read_fitted(full)["parameters"]["demand_base"]["value"])
 
 
 def test_a_run_manifest_records_the_calibration_it_used(tmp_path):
@@ -249,7 +249,7 @@ def test_a_run_manifest_records_the_calibration_it_used(tmp_path):
     out = tmp_path / "out"
     assert main(["run", str(scenario), "--out", str(out), "--workers", "1"]) == 0
     used = json.loads((out / "manifest.json").read_text())["calibration"][REGION]
-    committed = store.fitted_path(REGION)
+    committed = fitted_files.fitted_path(REGION)
     assert used["file"] == str(committed) and used["mode"] == "full"
     assert used["sha256"] == hashlib.sha256(committed.read_bytes()).hexdigest()
 
@@ -264,7 +264,20 @@ def test_committed_calibration_files_are_valid_and_fitted_in_full_mode():
     files = sorted((default_calibration_dir() / "regions").glob("*.toml"))
     assert {f.stem for f in files} == set(load_registry())
     for path in files:
-        record = store.read_fitted(path)
+        record = fitted_files.read_fitted(path)
         with path.open("rb") as f:
             assert tomllib.load(f)["calibration"]["mode"] == "full"
         assert record["calibration"]["objective"] < record["calibration"]["objective_provisional"]
+
+
+def test_the_model_never_imports_the_calibration_machinery():
+    """Issue 14, point 6: region models read fitted files through simulation.fitted; the
+    calibration package depends on the model, never the reverse."""
+    import subprocess
+    import sys
+
+    code = ("import sys, simulation.ecosystem, simulation.runner, simulation.scenario;"
+            "print([m for m in sys.modules if m.startswith('simulation.calibration')])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert out == "[]"
