@@ -35,9 +35,11 @@ import difflib
 import functools
 import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from statistics import fmean
+from types import MappingProxyType
 from typing import Any
 
 from simulation.taxonomy import SECTORS
@@ -332,13 +334,23 @@ def load_registry(calibration_dir: Path | None = None) -> dict[str, RegionSpec]:
         A new dict {code: RegionSpec} (the parsed registry is cached per folder).
 
     """
-    folder = Path(calibration_dir) if calibration_dir is not None else default_calibration_dir()
-    return {spec.code: spec for spec in _load(folder.resolve())}
+    if calibration_dir is not None:
+        return {spec.code: spec for spec in _load(Path(calibration_dir).resolve())}
+    return dict(_default_registry(os.environ.get(CALIBRATION_DIR_ENV)))
+
+
+@functools.lru_cache(maxsize=8)
+def _default_registry(env: str | None) -> Mapping[str, RegionSpec]:
+    """The registry of the default calibration folder, per value of its environment variable
+    (looked up for every region and instrument a run builds: resolving paths each time cost
+    a tenth of a small run)."""
+    registry = {spec.code: spec for spec in _load(default_calibration_dir().resolve())}
+    return MappingProxyType(registry)
 
 
 def region_codes() -> tuple[str, ...]:
     """Return the region codes in partner order."""
-    return tuple(load_registry())
+    return tuple(_default_registry(os.environ.get(CALIBRATION_DIR_ENV)))
 
 
 def get_region(code: str) -> RegionSpec:
@@ -348,7 +360,7 @@ def get_region(code: str) -> RegionSpec:
         KeyError: If there is no such code; the message suggests the closest codes.
 
     """
-    registry = load_registry()
+    registry = _default_registry(os.environ.get(CALIBRATION_DIR_ENV))
     if code in registry:
         return registry[code]
     near = difflib.get_close_matches(code.upper(), registry, n=3, cutoff=0.5)
