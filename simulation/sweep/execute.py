@@ -9,8 +9,9 @@ the rest. A run that raises is stored with its error (outputs NaN); the sweep go
 The output folder is claimed for the sweep (:func:`~simulation.folders.claim_folder`, with
 the sweep's key) before anything runs, so a sweep never resumes into the store of another.
 
-A local worker that dies (killed, out of memory, a crash in compiled code) breaks its pool;
-Dask reschedules such work itself. Locally, at most ``workers + 1`` chunks are in flight, so
+A local worker that dies (killed, out of memory, a crash in compiled code) breaks its pool.
+Dask restarts such a worker and retries its task; when it gives up (``KilledWorker``) the
+chunk is split and a run lost again is stored as failed with Dask's error. Locally, at most ``workers + 1`` chunks are in flight, so
 the chunks lost with the pool are known: a fresh pool takes over, the lost chunks are
 retried run by run, and a single run lost again is retried once alone, in a process of its
 own; if that process dies too, the run is stored as failed ("worker process died (signal
