@@ -219,3 +219,23 @@ def test_a_region_books_its_part_of_a_shared_budget_in_the_accounts():
     assert 0 < share < 1 and voucher.budget_share == share
     assert voucher.accounts["budget"].sum() == pytest.approx(1e6 * share)
     assert voucher.total("spend") <= 1e6 * share * (1 + 1e-9)
+
+
+def test_instruments_use_only_what_their_host_interface_declares():
+    """Issue 14, point 6: instruments reach their region model through a narrow, named
+    interface (simulation.instruments.base.Host), not its whole inside."""
+    import ast
+    from pathlib import Path
+
+    from simulation.instruments.base import Host
+
+    allowed = set(Host.__annotations__) | {"add_startups"}
+    folder = Path(__file__).resolve().parents[1] / "simulation" / "instruments"
+    used = set()
+    for path in folder.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Attribute)
+                    and node.value.attr == "model" and isinstance(node.value.value, ast.Name)
+                    and node.value.value.id == "self"):
+                used.add(node.attr)
+    assert used and used <= allowed, used - allowed

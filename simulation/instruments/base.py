@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, Protocol
 
 import mesa
 import numpy as np
@@ -15,7 +15,35 @@ from ..regions import get_region
 from ..rng import uniforms
 
 if TYPE_CHECKING:
-    from ..region import RegionModel
+    from ..calendar import Calendar
+    from ..state import Table
+
+
+class Host(Protocol):
+    """What an instrument may read and change of the region model it acts on, and nothing
+    else (tests/test_instruments.py checks that instruments use no other attribute).
+
+    Tables: ``firms``, ``smes`` (columns an instrument's mechanism changes, documented per
+    type in docs/model.md 7.8) and ``projects`` (read). Clock and keys: ``quarter``,
+    ``calendar``, ``stream`` and ``region_index`` (random draws and provider keys),
+    ``scale``. Model state read: ``params``, ``frontier``. The one action: founding
+    start-ups with :meth:`add_startups`.
+    """
+
+    code: str
+    firms: Table
+    smes: Table
+    projects: Table
+    quarter: int
+    calendar: Calendar
+    stream: int
+    region_index: int
+    scale: float
+    params: Mapping[str, float]
+    frontier: np.ndarray
+
+    def add_startups(self, count: int) -> np.ndarray:
+        """Found ``count`` digital start-ups now; return their rows."""
 
 ACCOUNTS = ("budget", "spend", "admin", "applications", "beneficiaries", "outputs", "refused")
 """Per-quarter accounts every instrument keeps.
@@ -111,7 +139,7 @@ class PolicyInstrument(mesa.Agent):
     FOUNDS: ClassVar[str] = ""
     """The parameters that set how many firms the type founds (named in errors)."""
 
-    def __init__(self, model: RegionModel, name: str, params: Mapping[str, float],
+    def __init__(self, model: Host, name: str, params: Mapping[str, float],
                  start_q: int, end_q: int, sectors: tuple[int, ...], index: int,
                  budget_share: float = 1.0) -> None:
         """Create the instrument; ``params`` must already be validated and complete.
