@@ -281,3 +281,26 @@ def test_the_model_never_imports_the_calibration_machinery():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.strip()
     assert out == "[]"
+
+
+def test_the_fit_fingerprint_covers_every_module_a_fit_runs():
+    """Fitted files are 'current' while the model and calibration sources are unchanged; the
+    fingerprint lists those sources, so a module a fit imports must be on the list."""
+    import subprocess
+    import sys
+
+    from simulation.calibration.workflow import FIT_SOURCES
+
+    code = ("import sys, simulation.calibration.workflow as w, simulation.calibration.fit,"
+            "simulation.calibration.validation;"
+            "from simulation.region import RegionModel;"
+            "RegionModel('NWCB', scale=0.05, seed=1, start_year=2013, end_year=2013,"
+            " burn_in_years=0).run();"
+            "print('\\n'.join(m.__file__ for n, m in list(sys.modules.items())"
+            " if n.startswith('simulation') and getattr(m, '__file__', None)))")
+    files = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           check=True).stdout.split()
+    package = Path(__file__).resolve().parents[1] / "simulation"
+    listed = {p.resolve() for pattern in FIT_SOURCES for p in package.glob(pattern)}
+    missing = [f for f in files if Path(f).resolve() not in listed]
+    assert files and not missing, missing

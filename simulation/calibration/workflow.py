@@ -114,15 +114,26 @@ def code_version() -> str:
     return f"devise {__version__} (git {described})"
 
 
+FIT_SOURCES = ("__init__.py", "agents.py", "calendar.py", "compiled.py", "errors.py",
+               "fitted.py", "params.py", "region.py", "regions.py", "rng.py", "schedule.py",
+               "state.py", "taxonomy.py", "calibration/*.py", "instruments/*.py",
+               "kernels/*.py")
+"""Package sources a fit depends on: the model and the calibration code (globs). Not the
+CLI, sweeps, comparisons or outputs: changing those leaves fitted files current
+(tests/test_calibration.py checks that every module a fit imports is listed)."""
+
+
 def inputs_fingerprint() -> str:
-    """Hash of what a fit depends on: package source, registry, targets and sourced rows."""
+    """Hash of what a fit depends on: model and calibration sources, registry, targets and
+    sourced rows."""
     return _fingerprint(default_calibration_dir().resolve())
 
 
 @functools.cache
 def _fingerprint(folder: Path) -> str:
     package = Path(__file__).resolve().parents[1]
-    files = (sorted(package.rglob("*.py")) + [folder / "regions.toml", folder / "targets.toml"]
+    sources = sorted({path for pattern in FIT_SOURCES for path in package.glob(pattern)})
+    files = (sources + [folder / "regions.toml", folder / "targets.toml"]
              + sorted((folder / "data").glob("*.csv")))
     digest = hashlib.sha256()
     for path in files:
