@@ -474,15 +474,10 @@ def _no_repeats(items: list[str], what: str, file: str, key: str, suffix: str = 
 
 def _instruments(value: Any, scenario_regions: tuple[str, ...], calendar: Calendar,
                  file: str) -> tuple[InstrumentSpec, ...]:
-    """Validate each entry of the ``[[instruments]]`` array (shape already checked).
-
-    Names must be distinct: outputs, sweeps and comparisons find an instrument by name.
-    """
-    specs = tuple(_instrument(item, k, scenario_regions, calendar, file)
-                  for k, item in enumerate(value))
-    _no_repeats([spec.name for spec in specs], "instrument name", file, "instruments",
-                suffix=".name")
-    return specs
+    """Validate each entry of the ``[[instruments]]`` array (shape already checked); that
+    their names are distinct is checked by :class:`Scenario` itself."""
+    return tuple(_instrument(item, k, scenario_regions, calendar, file)
+                 for k, item in enumerate(value))
 
 
 def _instrument(item: Any, k: int, scenario_regions: tuple[str, ...], calendar: Calendar,
