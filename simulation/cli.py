@@ -114,7 +114,7 @@ def _parser() -> argparse.ArgumentParser:
 def _run(args: argparse.Namespace) -> int:
     from .folders import claim_folder
     from .outputs import run_identity, write_run
-    from .runner import add_growth, content_key, run_replicates, summarise
+    from .runner import add_growth, checkpointed, content_key, run_replicates, summarise
     from .scenario import load_scenario
 
     scenario = load_scenario(args.scenario).with_overrides(
@@ -122,8 +122,9 @@ def _run(args: argparse.Namespace) -> int:
     _check_calibration(scenario.regions)
     out = args.out or Path("runs") / scenario.name
     if claim_folder(out, "run", content_key(scenario), run_identity(scenario), args.overwrite):
-        console.print(f"resuming in {escape(str(out))}: finished replicates are reused",
-                      highlight=False)
+        done = checkpointed(out / ".replicates", scenario)
+        console.print(f"resuming in {escape(str(out))}: {done} of {scenario.replicates} "
+                      "replicates already done", highlight=False)
     console.print(f"[bold]{scenario.name}[/]: {len(scenario.regions)} regions, "
                   f"{scenario.replicates} replicates, scale {scenario.scale:g}, "
                   f"seed {scenario.seed}, {args.workers} worker(s) x {args.threads} thread(s)")
@@ -165,6 +166,7 @@ def _compare(args: argparse.Namespace) -> int:
     from .compare import YEARS, compare, plan
     from .folders import claim_folder, content_key_of
     from .outputs import run_identity
+    from .runner import checkpointed
     from .scenario import load_scenario
 
     base = load_scenario(args.base).with_overrides(
@@ -181,8 +183,9 @@ def _compare(args: argparse.Namespace) -> int:
                 "policies": [run_identity(p) for p in scenarios.policies]}
     key = content_key_of(identity)
     if claim_folder(out, "comparison", key, identity, args.overwrite):
-        console.print(f"resuming in {escape(str(out))}: finished replicates are reused",
-                      highlight=False)
+        done = sum(checkpointed(out / ".replicates", s) for s in runs)
+        console.print(f"resuming in {escape(str(out))}: {done} of "
+                      f"{len(runs) * base.replicates} replicates already done", highlight=False)
     names = escape(", ".join(p.name for p in policies))
     console.print(f"[bold]{names}[/] against [bold]{escape(base.name)}[/]: "
                   f"{len(runs)} scenario(s) to run, {len(base.regions)} regions, "

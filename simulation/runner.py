@@ -160,6 +160,11 @@ def run_replicates(
     return pd.concat([done[r] for r in sorted(done)], ignore_index=True)
 
 
+def checkpointed(folder: Path, scenario: Scenario) -> int:
+    """How many of ``scenario``'s replicates ``folder`` already holds (reused, not rerun)."""
+    return sum(_checkpoint(folder, scenario, r).exists() for r in range(scenario.replicates))
+
+
 def _checkpoint(folder: Path | None, scenario: Scenario, replicate: int) -> Path | None:
     if folder is None:
         return None

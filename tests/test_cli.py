@@ -189,7 +189,9 @@ def test_a_run_into_the_folder_of_another_run_is_refused_and_changes_nothing(sce
     # the same run resumes and says so; its outputs replace the report made from the old ones
     assert main(["run", str(scenario), "--out", str(out), "--workers", "1",
                  "--replicates", "1"]) == 0
-    assert "resuming" in capsys.readouterr().err and not (out / "report.html").exists()
+    err = " ".join(capsys.readouterr().err.split())  # the console wraps long lines
+    assert "resuming" in err and "1 of 1 replicates already done" in err
+    assert not (out / "report.html").exists()
     # asked to, it replaces the other run entirely
     assert main(["run", str(scenario), "--out", str(out), "--workers", "1", "--replicates", "1",
                  "--scale", "0.05", "--overwrite"]) == 0
