@@ -80,3 +80,13 @@ def test_the_run_path_imports_no_figures_or_dask():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, cwd=REPO)
     assert out.stdout.strip() == "[]"
+
+
+def test_sweep_workers_import_no_design_libraries():
+    """A sweep worker unpickles run_chunk from simulation.sweep.execute: it needs the model,
+    not SALib or scipy.stats (only the main process draws the design)."""
+    code = ("import sys, simulation.sweep.execute; "
+            "print(sorted(m for m in ('SALib', 'scipy.stats') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=REPO)
+    assert out.stdout.strip() == "[]"

@@ -44,7 +44,6 @@ import pandas as pd
 
 from ..errors import InputError
 from ..folders import claim_folder
-from .design import design_points
 from .functions import RunFunction
 from .spec import SweepSpec
 from .store import ResultStore, run_id
@@ -77,6 +76,8 @@ class Sweep:
 
 def plan_runs(spec: SweepSpec) -> tuple[pd.DataFrame, list[Run]]:
     """The design points and every run of the sweep (points x replicates), in order."""
+    from .design import design_points  # SALib and scipy.stats: not in the workers (0.45 s)
+
     points = design_points(spec)
     key = spec.key()
     runs = [Run(run_id(key, point, r), int(point), r, tuple(float(v) for v in row))
