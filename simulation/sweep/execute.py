@@ -220,9 +220,12 @@ def _dask_results(function: RunFunction, paths: list[str], chunks: list[list[Run
                         pending[retry] = ([run], tries + (len(chunk) == 1))
 
 
-QUIET_WORKERS = {"distributed.worker.profile.enabled": False}
+QUIET_WORKERS = {"distributed.worker.profile.enabled": False,
+                 "distributed.worker.memory.monitor-interval": "1s",
+                 "distributed.admin.system-monitor.interval": "5s"}
 """Dask settings of a LocalCluster's workers: no statistical profiler sampling the running
-task's stack every 10 ms (it slowed each run by about 10% on two cores)."""
+task's stack every 10 ms (it slowed each run by about 10% on two cores), and the memory and
+system monitors polled every second or five instead of every 100 or 500 ms."""
 
 
 @contextmanager
