@@ -112,6 +112,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from .fitted import check_fitted
     from .folders import claim_folder
     from .outputs import run_identity, write_run
     from .runner import add_growth, checkpointed, content_key, run_replicates, summarise
@@ -119,7 +120,7 @@ def _run(args: argparse.Namespace) -> int:
 
     scenario = load_scenario(args.scenario).with_overrides(
         replicates=args.replicates, seed=args.seed, scale=args.scale)
-    _check_calibration(scenario.regions)
+    check_fitted(scenario.regions)
     out = args.out or Path("runs") / scenario.name
     if claim_folder(out, "run", content_key(scenario), run_identity(scenario), args.overwrite):
         done = checkpointed(out / ".replicates", scenario)
@@ -164,6 +165,7 @@ def _print_summary(summary) -> None:
 
 def _compare(args: argparse.Namespace) -> int:
     from .compare import YEARS, compare, plan
+    from .fitted import check_fitted
     from .folders import claim_folder, content_key_of
     from .outputs import run_identity
     from .runner import checkpointed
@@ -176,7 +178,7 @@ def _compare(args: argparse.Namespace) -> int:
     runs = scenarios.distinct()
     out = args.out or Path("runs") / (
         f"compare-{base.name}-vs-{'+'.join(p.name for p in policies)}")
-    _check_calibration(base.regions)
+    check_fitted(base.regions)
     # The base and the policies define a comparison; with or without contributions, it
     # resumes in the same folder (the runs without each instrument are extra replicates).
     identity = {"base": run_identity(scenarios.base),
@@ -306,6 +308,7 @@ def _calibrate(args: argparse.Namespace) -> int:
 
 
 def _sweep(args: argparse.Namespace) -> int:
+    from .fitted import check_fitted
     from .sweep.execute import execute_sweep, point_means, prepare_sweep
     from .sweep.functions import DeviseRun
     from .sweep.report import summarise_sweep, write_sensitivity
@@ -316,7 +319,7 @@ def _sweep(args: argparse.Namespace) -> int:
     if args.analyse:
         check_analysis(spec)
     if isinstance(spec.function, DeviseRun):
-        _check_calibration(spec.function.base.regions)
+        check_fitted(spec.function.base.regions)
     out = args.out or Path("runs") / f"sweep-{spec.name}"
     sweep = prepare_sweep(spec, out, args.overwrite)
     design, runs = sweep.points, sweep.runs
@@ -419,14 +422,6 @@ def _fmt(value) -> str:
     if isinstance(value, int):
         return f"{value:,}"
     return str(value)
-
-
-def _check_calibration(regions) -> None:
-    """Read every region's fitted file: a broken one fails before an output folder is made."""
-    from .fitted import fitted_values
-
-    for code in regions:
-        fitted_values(code)
 
 
 def _add_overwrite(parser: argparse.ArgumentParser) -> None:

@@ -94,6 +94,13 @@ def fitted_values(code: str, calibration_dir: Path | None = None) -> dict[str, f
     return dict(_read_cached(path, path.stat().st_mtime_ns))
 
 
+def check_fitted(codes) -> None:
+    """Read the fitted file of every region in ``codes``, so that a broken one fails (an
+    InputError naming the file and key) before any simulation or output folder is made."""
+    for code in codes:
+        fitted_values(code)
+
+
 def calibration_used(code: str, calibration_dir: Path | None = None) -> dict[str, Any]:
     """Which calibration a region model loads: its fitted file's path, SHA-256, mode,
     date, code version and objective (``{"file": None}`` where the region has none and

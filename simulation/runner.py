@@ -25,7 +25,7 @@ import pandas as pd
 from . import __version__
 from .calendar import Calendar
 from .ecosystem import Ecosystem
-from .fitted import fitted_values
+from .fitted import check_fitted
 from .kernels.parallel import kernel_threads, set_threads
 from .region import BASELINE_YEAR, SERIES
 from .regions import default_calibration_dir
@@ -123,8 +123,7 @@ def run_replicates(
             same scenario content, seed, scale and code version) are loaded, not rerun.
         on_done: Called with the replicate number as each one finishes.
     """
-    for code in scenario.regions:
-        fitted_values(code)  # a broken calibration file fails here, before any process starts
+    check_fitted(scenario.regions)  # a broken calibration file fails before any process
     todo, done = [], {}
     for r in range(scenario.replicates):
         path = _checkpoint(checkpoint_dir, scenario, r)

@@ -11,11 +11,11 @@ the sweep's key) before anything runs, so a sweep never resumes into the store o
 
 A local worker that dies (killed, out of memory, a crash in compiled code) breaks its pool.
 Dask restarts such a worker and retries its task; when it gives up (``KilledWorker``) the
-chunk is split and a run lost again is stored as failed with Dask's error. Locally, at most ``workers + 1`` chunks are in flight, so
-the chunks lost with the pool are known: a fresh pool takes over, the lost chunks are
-retried run by run, and a single run lost again is retried once alone, in a process of its
-own; if that process dies too, the run is stored as failed ("worker process died (signal
-9)") and every other run completes.
+chunk is split and a run lost again is stored as failed with Dask's error. Locally, at most
+``workers + 1`` chunks are in flight, so the chunks lost with the pool are known: a fresh
+pool takes over, the lost chunks are retried run by run, and a single run lost again is
+retried once alone, in a process of its own; if that process dies too, the run is stored as
+failed ("worker process died (signal 9)") and every other run completes.
 """
 
 from __future__ import annotations
