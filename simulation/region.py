@@ -104,18 +104,27 @@ class InstrumentSpec:
     budget_regions: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        """Check the type, the parameters (declared defaults filled in) and the split as a
-        scenario file's are checked, so an instrument built in Python is held to the same
-        rules (InputError naming the instrument and the key)."""
+        """Check the type, the parameters (declared defaults filled in), the split and the
+        bound on firms founded, for an instrument from a file or built in Python alike
+        (InputError naming the instrument and the key; the loader names file and key path).
+        """
         where = f"instrument {self.name!r}"
-        if self.kind not in INSTRUMENT_TYPES:
+        cls = INSTRUMENT_TYPES.get(self.kind)
+        if cls is None:
             raise InputError(where, "type", "an instrument type", show_value(self.kind),
                              did_you_mean(self.kind, INSTRUMENT_TYPES))
-        declared = INSTRUMENT_TYPES[self.kind].declared_params()
-        object.__setattr__(self, "params", validated_params(self.params, declared, where, ""))
+        object.__setattr__(self, "params",
+                           validated_params(self.params, cls.declared_params(), where, ""))
         if self.budget_split not in BUDGET_SPLITS:
             raise InputError(where, "budget_split", f"one of {', '.join(BUDGET_SPLITS)}",
-                             show_value(self.budget_split))
+                             show_value(self.budget_split),
+                             did_you_mean(self.budget_split, BUDGET_SPLITS))
+        for code in self.regions:
+            problem = cls.creation_problem(self.params, self.budget_share(code), code)
+            if problem:
+                raise InputError(where, "budget_per_year", "a budget whose start-ups fit the "
+                                 "region", problem, "lower budget_per_year or raise the cost "
+                                 "of a place")
 
     def budget_share(self, code: str) -> float:
         """Region ``code``'s part of the declared yearly budget."""

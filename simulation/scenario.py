@@ -51,7 +51,6 @@ from typing import Any
 from .calendar import Calendar
 from .errors import InputError, did_you_mean, key_path, show_value
 from .instruments import INSTRUMENT_TYPES
-from .instruments.base import BUDGET_SPLITS
 from .params import MODEL_PARAMS, validated_params
 from .region import InstrumentSpec
 from .regions import get_region, region_codes
@@ -498,29 +497,16 @@ def _instrument(item: Any, k: int, scenario_regions: tuple[str, ...], calendar: 
     sectors = _sectors(item.get("sectors", []), regions, file, f"{at}.sectors")
     if "budget_per_year" not in item:
         raise InputError(file, f"{at}.budget_per_year", "a yearly budget in EUR", "nothing")
-    params = validated_params({key: item[key] for key in declared if key in item}, declared,
-                              file, at)
-    _min_max(params, item, file, at)
-    split = item.get("budget_split", "shared")
-    if split not in BUDGET_SPLITS:
-        raise InputError(file, f"{at}.budget_split", f"one of {', '.join(BUDGET_SPLITS)}",
-                         show_value(split), did_you_mean(split, BUDGET_SPLITS))
-    spec = InstrumentSpec(kind=kind, name=name, params=params, start=calendar.label(start),
-                          end=calendar.label(end), regions=regions, sectors=sectors,
-                          budget_split=split)
-    _creation_bound(spec, file, at)
+    try:  # the instrument checks its parameters, split and bounds itself
+        spec = InstrumentSpec(kind=kind, name=name,
+                              params={key: item[key] for key in declared if key in item},
+                              start=calendar.label(start), end=calendar.label(end),
+                              regions=regions, sectors=sectors,
+                              budget_split=item.get("budget_split", "shared"))
+    except InputError as exc:
+        raise InputError(file, f"{at}.{exc.key}", exc.expected, exc.found, exc.hint) from None
+    _min_max(spec.params, item, file, at)
     return spec
-
-
-def _creation_bound(spec: InstrumentSpec, file: str, at: str) -> None:
-    """InputError if the instrument would found more firms than a region can hold."""
-    cls = INSTRUMENT_TYPES[spec.kind]
-    for code in spec.regions:
-        problem = cls.creation_problem(spec.params, spec.budget_share(code), code)
-        if problem:
-            raise InputError(file, f"{at}.budget_per_year", "a budget whose start-ups fit the "
-                             "region", problem, "lower budget_per_year or raise the cost of a "
-                             "place")
 
 
 def _instrument_type(item: Mapping[str, Any], at: str, file: str) -> str:

@@ -9,7 +9,6 @@ import mesa
 import numpy as np
 
 from ..agents import ID_COUNTERS
-from ..errors import InputError
 from ..params import Param
 from ..regions import get_region
 from ..rng import uniforms
@@ -145,11 +144,8 @@ class PolicyInstrument(mesa.Agent):
         """Create the instrument; ``params`` must already be validated and complete.
 
         ``budget_share`` is this region's part of the declared yearly budget
-        (:meth:`budget_shares`).
-
-        Raises:
-            InputError: The parameters would found more firms a year than
-                :data:`CREATION_LIMIT` allows in this region (the message names the keys).
+        (:meth:`budget_shares`); the bound on firms founded was checked by the
+        :class:`~simulation.region.InstrumentSpec` it comes from.
         """
         super().__init__(model)
         self.name = name
@@ -159,10 +155,6 @@ class PolicyInstrument(mesa.Agent):
         self.sectors = np.asarray(sectors, dtype=np.int32)
         self.index = index
         self.budget_share = float(budget_share)
-        problem = self.creation_problem(params, budget_share, model.code)
-        if problem:
-            raise InputError(f"instrument {name!r}", "budget_per_year",
-                             "a budget whose start-ups fit the region", problem)
         self.budget_per_year = float(params["budget_per_year"]) * budget_share * model.scale
         self.admin_share = float(params["admin_share"])
         self.accounts = {k: np.zeros(model.calendar.n_quarters) for k in ACCOUNTS}
