@@ -11,11 +11,11 @@ the sweep's key) before anything runs, so a sweep never resumes into the store o
 
 A local worker that dies (killed, out of memory, a crash in compiled code) breaks its pool.
 Dask restarts such a worker and retries its task; when it gives up (``KilledWorker``) the
-chunk is split and a run lost again is stored as failed with Dask's error. Locally, at most
-``workers + 1`` chunks are in flight, so the chunks lost with the pool are known: a fresh
-pool takes over, the lost chunks are retried run by run, and a single run lost again is
-retried once alone, in a process of its own; if that process dies too, the run is stored as
-failed ("worker process died (signal 9)") and every other run completes.
+chunk is split, and a run lost again is retried alone at the end, then stored as failed.
+Locally, at most ``workers + 1`` chunks are in flight, so the chunks lost with the pool are
+known: a fresh pool takes over, the lost chunks are retried run by run, and a single run lost
+again is retried once alone, in a process of its own; if that process dies too, the run is
+stored as failed ("worker process died (signal 9)") and every other run completes.
 """
 
 from __future__ import annotations
@@ -197,27 +197,33 @@ def _dask_results(function: RunFunction, paths: list[str], chunks: list[list[Run
     """Rows of each chunk, as they finish, from a Dask scheduler or a LocalCluster.
 
     A chunk whose task Dask gives up on (its worker died as often as Dask allows,
-    ``KilledWorker``) is split into its runs. A single run lost that way is tried once more
-    alone (a run that shared a dying worker is lost with it), then recorded as failed with
-    Dask's error, and the sweep goes on.
+    ``KilledWorker``) is split into its runs. A single run lost that way may only have
+    shared a worker with a run that kills it, so once everything else is done the lost runs
+    are tried again one at a time, alone on the cluster: a run lost then killed its worker
+    itself and is recorded as failed with Dask's error, and the sweep goes on.
     """
     with _dask_executor(workers, scheduler) as executor:
-        pending = {executor.submit(run_chunk, function, paths, chunk): (chunk, 0)
+        lost: list[Run] = []
+        pending = {executor.submit(run_chunk, function, paths, chunk): chunk
                    for chunk in chunks}
         while pending:
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
-                chunk, tries = pending.pop(future)
+                chunk = pending.pop(future)
                 try:
                     yield future.result()
-                except Exception as exc:  # noqa: BLE001 - the worker, not the run, failed
-                    if len(chunk) == 1 and tries >= 1:
-                        yield failed_rows(function, paths, chunk[0],
-                                          f"its Dask task failed ({_error_text(exc)})")
+                except Exception:  # noqa: BLE001 - the worker, not the run, failed
+                    if len(chunk) == 1:
+                        lost.append(chunk[0])
                         continue
-                    for run in chunk:
-                        retry = executor.submit(run_chunk, function, paths, [run])
-                        pending[retry] = ([run], tries + (len(chunk) == 1))
+                    pending |= {executor.submit(run_chunk, function, paths, [run]): [run]
+                                for run in chunk}
+        for run in lost:
+            try:
+                yield executor.submit(run_chunk, function, paths, [run]).result()
+            except Exception as exc:  # noqa: BLE001 - this run kills its worker
+                yield failed_rows(function, paths, run,
+                                  f"its Dask task failed ({_error_text(exc)})")
 
 
 QUIET_WORKERS = {"distributed.worker.profile.enabled": False,
