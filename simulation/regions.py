@@ -22,6 +22,11 @@ Rules (P = population on 1 January 2018; a region's own geography is that of its
 * Birth and death rates: a rate row; or an event count (scaled to the region) divided by
   ``enterprises``; or from turbulence T and net growth N, ``births = (T + N) / 2``,
   ``closures = (T - N) / 2``.
+* Digital intensity 2021 (``dii_*``): rows of ``digital_intensity_2021.csv`` for the geography
+  of the region's ``dii`` row (the country, or EU27_2020 where the data has none: UKN0, NWCB),
+  picked by indicator and size class (row_id ``GEO.indicator.2021.emp_10_49`` / ``emp_50_249``
+  / ``emp_10_249``). ``dii_high_share_2021`` is the sum of the ``high`` and ``very_high`` rows
+  (7-12 of 12 technologies).
 * ``proxy`` is True when any row a figure uses describes another geography than the region.
 
 The calibration folder is ``<repo>/calibration``, or the folder named by the environment
@@ -90,6 +95,10 @@ class RegionSpec:
         n_digital_smes: Full-scale count of digital tech SMEs, 2018.
         n_smart_firms: Full-scale count of firms in the region's smart sectors, 2018.
         dii_basic_share_2021: Share of SMEs with at least basic digital intensity, 2021.
+        dii_basic_share_small_2021: The same share for small SMEs (10-49 persons employed).
+        dii_basic_share_medium_2021: The same share for medium SMEs (50-249 persons employed).
+        dii_high_share_2021: Share of SMEs (10-249) with high or very high intensity, 2021.
+        dii_very_high_share_2021: Share of SMEs (10-249) with very high intensity, 2021.
         birth_rate: Yearly enterprise birth rate (fraction).
         death_rate: Yearly enterprise death rate (fraction).
         gdp_pps_2018: GDP per inhabitant in PPS, % of EU27 average.
@@ -111,6 +120,10 @@ class RegionSpec:
     n_digital_smes: Derived
     n_smart_firms: Derived
     dii_basic_share_2021: Derived
+    dii_basic_share_small_2021: Derived
+    dii_basic_share_medium_2021: Derived
+    dii_high_share_2021: Derived
+    dii_very_high_share_2021: Derived
     birth_rate: Derived
     death_rate: Derived
     gdp_pps_2018: Derived
@@ -209,6 +222,22 @@ class _Deriver:
         """Return the 2021 share of SMEs with at least basic digital intensity (national or EU)."""
         return self.share_of(self._refs["dii"], "fraction of SMEs (10-249 persons employed)")
 
+    def dii_level(self, levels: tuple[str, ...], size: str) -> Derived:
+        """Return the 2021 share of SMEs of one size class at the given intensity levels.
+
+        ``size`` is the class as in the unit text ("10-49", "50-249", "10-249"); the rows of
+        the ``levels`` (summed) are those of the ``dii`` row's geography.
+        """
+        dii_row = self._row(self._refs["dii"])
+        ids = [f"{dii_row.geo}.sme_digital_intensity_{level}.2021.emp_{size.replace('-', '_')}"
+               for level in levels]
+        rows = [self._row(i) for i in ids]
+        value = sum(r.fraction() for r in rows)
+        what = f"row {ids[0]}" if len(ids) == 1 else f"sum of rows {' + '.join(ids)}"
+        rule = f"{what} (geography of the dii row {dii_row.row_id})"
+        return self._derived(value, f"fraction of SMEs ({size} persons employed)", rule,
+                             tuple(ids))
+
     def gdp_pps(self) -> Derived:
         """Return GDP per inhabitant in PPS, % of EU27 (the EU default where a region has none)."""
         row = self._row(self._refs["gdp_pps"])
@@ -298,6 +327,10 @@ def _region(entry: dict[str, Any], defaults: dict[str, Any], rows: dict[str, Row
         n_digital_smes=d.n_digital_smes(enterprises),
         n_smart_firms=d.n_smart_firms(enterprises, len(keys)),
         dii_basic_share_2021=d.dii(),
+        dii_basic_share_small_2021=d.dii_level(("at_least_basic",), "10-49"),
+        dii_basic_share_medium_2021=d.dii_level(("at_least_basic",), "50-249"),
+        dii_high_share_2021=d.dii_level(("high", "very_high"), "10-249"),
+        dii_very_high_share_2021=d.dii_level(("very_high",), "10-249"),
         birth_rate=d.rate("birth", enterprises),
         death_rate=d.rate("death", enterprises),
         gdp_pps_2018=d.gdp_pps(),

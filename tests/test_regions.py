@@ -13,8 +13,13 @@ from simulation.regions import Derived, RegionSpec, get_region, load_registry, r
 from simulation.taxonomy import SECTORS
 
 CALIBRATION = Path(__file__).resolve().parents[1] / "calibration"
+# The project's shared data folder, next to the repository (read by tests only, where present).
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 PARTNER_ORDER = ("IE04", "UKN0", "ES13", "ES21", "RO42", "FRG0", "BE2", "FI19", "BG33", "NWCB")
 DERIVED_FIELDS = [f.name for f in dataclasses.fields(RegionSpec) if f.type == "Derived"]
+OPTIONAL_FIELDS = [f.name for f in dataclasses.fields(RegionSpec) if f.type == "Derived | None"]
+DII_FIELDS = ["dii_basic_share_small_2021", "dii_basic_share_medium_2021", "dii_high_share_2021",
+              "dii_very_high_share_2021"]
 
 
 def _data_rows() -> dict[str, dict[str, str]]:
@@ -40,7 +45,15 @@ def test_ten_regions_in_partner_order_with_unique_codes():
 
 
 def test_derived_fields_are_all_covered():
-    assert len(DERIVED_FIELDS) == 8
+    assert len(DERIVED_FIELDS) == 12
+    assert set(DII_FIELDS) <= set(DERIVED_FIELDS)
+    assert OPTIONAL_FIELDS == []
+
+
+def _figures(spec: RegionSpec) -> list[Derived]:
+    """Every figure of a region: the derived ones and the optional ones it has."""
+    names = DERIVED_FIELDS + OPTIONAL_FIELDS
+    return [d for d in (getattr(spec, n) for n in names) if d is not None]
 
 
 @pytest.mark.parametrize("code", PARTNER_ORDER)
@@ -62,11 +75,15 @@ def test_every_data_row_has_a_source():
     assert all(rec["source"].strip() for rec in ROWS.values())
 
 
+def _csv(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
 def test_every_regional_statistics_row_is_used():
-    specs = load_registry().values()
-    used = {i for s in specs for n in DERIVED_FIELDS for i in getattr(s, n).inputs}
-    stats = [r for r in ROWS if "geo" in ROWS[r]]
-    assert [r for r in stats if r not in used] == []
+    used = {i for s in load_registry().values() for d in _figures(s) for i in d.inputs}
+    stats = [rec["row_id"] for rec in _csv(CALIBRATION / "data" / "regional_statistics.csv")]
+    assert stats and [r for r in stats if r not in used] == []
 
 
 @pytest.mark.parametrize("code", PARTNER_ORDER)
@@ -86,6 +103,12 @@ def test_figures_are_plausible(code):
     assert spec.n_digital_smes.value + spec.n_smart_firms.value < spec.enterprises.value
     for rate in (spec.dii_basic_share_2021, spec.birth_rate, spec.death_rate):
         assert 0 < rate.value < 1
+    dii = [getattr(spec, n).value for n in DII_FIELDS]
+    assert all(0 < v < 1 for v in dii)
+    small, medium, high, very_high = dii
+    # Medium SMEs are more digital than small ones; very high is part of high or very high.
+    assert small < spec.dii_basic_share_2021.value < medium
+    assert very_high < high < spec.dii_basic_share_2021.value
 
 
 def test_misspelt_code_raises_keyerror_with_suggestion():
@@ -136,6 +159,85 @@ def test_regional_figures_are_not_proxies():
     assert not be2.birth_rate.proxy and not be2.death_rate.proxy
     assert bg33.n_digital_smes.value == _num("BG33.local_units_nace_J.2021")
     assert not bg33.n_digital_smes.proxy
+
+
+def _dii_levels(path: Path) -> dict[tuple[str, str, str], float]:
+    """DII rows of a digital_intensity_2021.csv by (geo, level, size class), read from the
+    indicator and unit columns (not from row_id), in percent."""
+    out = {}
+    for rec in _csv(path):
+        size = rec["unit"].split("(")[1].split(" ")[0]
+        level = rec["indicator"].removeprefix("sme_digital_intensity_")
+        key = (rec["geo"], level, size)
+        assert key not in out
+        out[key] = float(rec["value"])
+    return out
+
+
+@pytest.mark.parametrize("source", ["copy", "shared"])
+def test_es13_digital_intensity_figures_match_the_data_recomputed(source):
+    path = (CALIBRATION / "data" if source == "copy" else SHARED) / "digital_intensity_2021.csv"
+    if not path.exists():
+        pytest.skip(f"no {path}")
+    dii = _dii_levels(path)
+    es13 = get_region("ES13")
+    assert es13.dii_basic_share_small_2021.value == pytest.approx(
+        dii["ES", "at_least_basic", "10-49"] / 100)
+    assert es13.dii_basic_share_medium_2021.value == pytest.approx(
+        dii["ES", "at_least_basic", "50-249"] / 100)
+    assert es13.dii_high_share_2021.value == pytest.approx(
+        (dii["ES", "high", "10-249"] + dii["ES", "very_high", "10-249"]) / 100)
+    assert es13.dii_very_high_share_2021.value == pytest.approx(
+        dii["ES", "very_high", "10-249"] / 100)
+    assert es13.dii_high_share_2021.inputs == (
+        "ES.sme_digital_intensity_high.2021.emp_10_249",
+        "ES.sme_digital_intensity_very_high.2021.emp_10_249",
+    )
+    assert "sum" in es13.dii_high_share_2021.rule
+    assert all(getattr(es13, n).proxy for n in DII_FIELDS)
+
+
+def test_dii_figures_of_uk_regions_are_eu27_proxies():
+    dii = _dii_levels(CALIBRATION / "data" / "digital_intensity_2021.csv")
+    for code in ("UKN0", "NWCB"):
+        spec = get_region(code)
+        assert spec.dii_basic_share_small_2021.value == pytest.approx(
+            dii["EU27_2020", "at_least_basic", "10-49"] / 100)
+        assert spec.dii_very_high_share_2021.value == pytest.approx(
+            dii["EU27_2020", "very_high", "10-249"] / 100)
+        for name in DII_FIELDS:
+            d = getattr(spec, name)
+            assert d.proxy, f"{code}.{name}"
+            assert all(ROWS[i]["geo"] == "EU27_2020" for i in d.inputs)
+
+
+@pytest.mark.parametrize("code", PARTNER_ORDER)
+def test_dii_figures_use_the_geography_of_the_dii_row(code):
+    spec = get_region(code)
+    geo = ROWS[spec.dii_basic_share_2021.inputs[0]]["geo"]
+    for name in DII_FIELDS:
+        inputs = getattr(spec, name).inputs
+        assert inputs and {ROWS[i]["geo"] for i in inputs} == {geo}
+
+
+def test_digital_intensity_copy_holds_every_shared_row_as_it_is():
+    shared = SHARED / "digital_intensity_2021.csv"
+    if not shared.exists():
+        pytest.skip(f"no {shared}")
+    copy = _csv(CALIBRATION / "data" / "digital_intensity_2021.csv")
+    ids = [rec.pop("row_id") for rec in copy]
+    assert len(set(ids)) == len(ids)
+    assert copy == _csv(shared)
+    for row_id, rec in zip(ids, copy, strict=True):
+        size = rec["unit"].split("(")[1].split(" ")[0].replace("-", "_")
+        assert row_id == f"{rec['geo']}.{rec['indicator']}.{rec['year']}.emp_{size}"
+
+
+def test_the_10_249_basic_share_agrees_with_the_regional_statistics_row():
+    dii = _dii_levels(CALIBRATION / "data" / "digital_intensity_2021.csv")
+    for (geo, level, size), value in dii.items():
+        if level == "at_least_basic" and size == "10-249":
+            assert _num(f"{geo}.sme_at_least_basic_digital_intensity.2021") == value
 
 
 def test_nwcb_is_derry_strabane_scaled_from_northern_ireland():
