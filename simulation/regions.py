@@ -27,6 +27,12 @@ Rules (P = population on 1 January 2018; a region's own geography is that of its
   picked by indicator and size class (row_id ``GEO.indicator.2021.emp_10_49`` / ``emp_50_249``
   / ``emp_10_249``). ``dii_high_share_2021`` is the sum of the ``high`` and ``very_high`` rows
   (7-12 of 12 technologies).
+* Trend figures (``firm_growth_rate``, ``ict_employment_growth``; None where the region names
+  no rows): a growth-rate row used as it is (``{rate = row}``), or two rows of the same
+  geography, indicator and unit annualised over the years in their ``year`` column,
+  ``(v_to / v_from) ** (1 / (year_to - year_from)) - 1`` (``{from = row, to = row}``).
+  ``ict_employment_growth`` is the growth of the ICT-specialist share of total employment; it
+  stands in for the growth of digital SME employment, assuming total employment roughly flat.
 * ``proxy`` is True when any row a figure uses describes another geography than the region.
 
 The calibration folder is ``<repo>/calibration``, or the folder named by the environment
@@ -102,6 +108,10 @@ class RegionSpec:
         birth_rate: Yearly enterprise birth rate (fraction).
         death_rate: Yearly enterprise death rate (fraction).
         gdp_pps_2018: GDP per inhabitant in PPS, % of EU27 average.
+        firm_growth_rate: Yearly growth of the enterprise population (fraction per year), or
+            None where the data has no comparable pair of counts or growth-rate row.
+        ict_employment_growth: Yearly growth of the ICT-specialist share of employment
+            (fraction per year), a proxy for the growth of digital SME employment; or None.
         provisional: True until the calibration step has fitted the figures.
 
     """
@@ -127,6 +137,8 @@ class RegionSpec:
     birth_rate: Derived
     death_rate: Derived
     gdp_pps_2018: Derived
+    firm_growth_rate: Derived | None = None
+    ict_employment_growth: Derived | None = None
     provisional: bool = True
 
 
@@ -139,6 +151,8 @@ class Row:
     value: str
     unit: str
     source: str = ""
+    indicator: str = ""
+    year: str = ""
 
     def count(self) -> float:
         """Return the row as a count; 'million ...' units are multiplied out."""
@@ -165,7 +179,8 @@ def read_rows(data_dir: Path) -> dict[str, Row]:
                 if row_id in rows:
                     raise ValueError(f"duplicate row_id {row_id!r} in {path}")
                 rows[row_id] = Row(row_id, rec.get("geo") or None, rec["value"], rec["unit"],
-                                   rec.get("source") or "")
+                                   rec.get("source") or "", rec.get("indicator") or "",
+                                   rec.get("year") or "")
     return rows
 
 
@@ -237,6 +252,39 @@ class _Deriver:
         rule = f"{what} (geography of the dii row {dii_row.row_id})"
         return self._derived(value, f"fraction of SMEs ({size} persons employed)", rule,
                              tuple(ids))
+
+    def growth(self, key: str, what: str) -> Derived | None:
+        """Return the yearly growth named by ``key`` (module docstring, trend figures).
+
+        None where the region names no rows for it; ``what`` (what grows) opens the rule.
+        """
+        spec = self._refs.get(key)
+        if spec is None:
+            return None
+        unit = "fraction per year"
+        if not isinstance(spec, dict) or set(spec) not in ({"rate"}, {"from", "to"}):
+            raise ValueError(f"region {self._code}: {key} must be {{rate = row}} or "
+                             f"{{from = row, to = row}}, not {spec!r}")
+        if "rate" in spec:
+            rate = self.share_of(spec["rate"], unit)
+            rule = f"{what}: growth-rate row {spec['rate']}, as it is"
+            return self._derived(rate.value, unit, rule, rate.inputs)
+        a, b = self._row(spec["from"]), self._row(spec["to"])
+        if (a.geo, a.indicator, a.unit) != (b.geo, b.indicator, b.unit):
+            raise ValueError(f"region {self._code}: {key} rows {a.row_id} and {b.row_id} must "
+                             "have the same geography, indicator and unit")
+        try:
+            years = int(b.year) - int(a.year)
+        except ValueError:
+            raise ValueError(f"region {self._code}: {key} rows {a.row_id} and {b.row_id} "
+                             "need a year each") from None
+        if years <= 0:
+            raise ValueError(f"region {self._code}: {key} row {b.row_id} must be later "
+                             f"than {a.row_id}")
+        value = (float(b.value) / float(a.value)) ** (1 / years) - 1
+        rule = (f"{what}: annualised growth ({b.row_id} / {a.row_id}) ** "
+                f"(1 / ({b.year} - {a.year})) - 1")
+        return self._derived(value, unit, rule, (a.row_id, b.row_id))
 
     def gdp_pps(self) -> Derived:
         """Return GDP per inhabitant in PPS, % of EU27 (the EU default where a region has none)."""
@@ -334,6 +382,10 @@ def _region(entry: dict[str, Any], defaults: dict[str, Any], rows: dict[str, Row
         birth_rate=d.rate("birth", enterprises),
         death_rate=d.rate("death", enterprises),
         gdp_pps_2018=d.gdp_pps(),
+        firm_growth_rate=d.growth("firm_growth", "enterprise population"),
+        ict_employment_growth=d.growth(
+            "ict_growth", "ICT-specialist share of total employment (stands in for digital SME "
+            "employment, total employment assumed roughly flat)"),
     )
 
 

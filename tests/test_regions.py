@@ -47,7 +47,7 @@ def test_ten_regions_in_partner_order_with_unique_codes():
 def test_derived_fields_are_all_covered():
     assert len(DERIVED_FIELDS) == 12
     assert set(DII_FIELDS) <= set(DERIVED_FIELDS)
-    assert OPTIONAL_FIELDS == []
+    assert OPTIONAL_FIELDS == ["firm_growth_rate", "ict_employment_growth"]
 
 
 def _figures(spec: RegionSpec) -> list[Derived]:
@@ -73,6 +73,19 @@ def test_every_derived_figure_names_its_rule_and_existing_rows(code):
 def test_every_data_row_has_a_source():
     assert ROWS
     assert all(rec["source"].strip() for rec in ROWS.values())
+
+
+@pytest.mark.parametrize("code", PARTNER_ORDER)
+def test_every_optional_figure_names_its_rule_and_existing_rows(code):
+    spec = get_region(code)
+    for name in OPTIONAL_FIELDS:
+        d = getattr(spec, name)
+        if d is None:
+            continue
+        assert isinstance(d, Derived) and d.rule.strip() and d.inputs
+        assert all(i in ROWS for i in d.inputs), f"{code}.{name} uses unknown rows"
+        assert d.unit == "fraction per year"
+        assert math.isfinite(d.value) and -0.2 < d.value < 0.2
 
 
 def _csv(path: Path) -> list[dict[str, str]]:
@@ -240,6 +253,50 @@ def test_the_10_249_basic_share_agrees_with_the_regional_statistics_row():
             assert _num(f"{geo}.sme_at_least_basic_digital_intensity.2021") == value
 
 
+def test_firm_growth_rate_from_two_years_or_a_rate_row():
+    es13 = get_region("ES13").firm_growth_rate
+    v_from = _num("ES.enterprises_active_business_demography.2019")
+    v_to = _num("ES.enterprises_active_business_demography.2021")
+    assert (v_from, v_to) == (3.1, 3.4)
+    assert es13.value == pytest.approx((3.4 / 3.1) ** (1 / 2) - 1)
+    assert es13.inputs == ("ES.enterprises_active_business_demography.2019",
+                           "ES.enterprises_active_business_demography.2021")
+    assert es13.proxy and es13.unit == "fraction per year"
+    assert get_region("ES21").firm_growth_rate.value == es13.value
+    fi19 = get_region("FI19").firm_growth_rate
+    ratio = _num("FI194.local_units_total.2021") / _num("FI194.local_units_total.2018")
+    assert fi19.value == pytest.approx(ratio ** (1 / 3) - 1) and fi19.proxy
+    be2 = get_region("BE2").firm_growth_rate
+    assert be2.value == pytest.approx(_num("BE2.enterprise_net_growth_rate.2018") / 100)
+    assert not be2.proxy
+    ukn0, nwcb = get_region("UKN0").firm_growth_rate, get_region("NWCB").firm_growth_rate
+    ratio = _num("UKN0.businesses_vat_paye_registered.2022") / _num(
+        "UKN0.businesses_vat_paye_registered.2020")
+    assert ukn0.value == nwcb.value == pytest.approx(ratio ** (1 / 2) - 1)
+    assert not ukn0.proxy and nwcb.proxy
+
+
+@pytest.mark.parametrize("code", ["IE04", "BG33", "RO42"])
+def test_no_firm_growth_without_a_comparable_second_year(code):
+    assert get_region(code).firm_growth_rate is None
+
+
+def test_ict_employment_growth():
+    fi = (_num("FI.ict_specialists_pct_total_employment.2021")
+          / _num("FI.ict_specialists_pct_total_employment.2018")) ** (1 / 3) - 1
+    ro = (_num("RO.ict_specialists_pct_total_employment.2021")
+          / _num("RO.ict_specialists_pct_total_employment.2020")) - 1
+    eu = (_num("EU27_2020.ict_specialists_pct_total_employment.2021")
+          / _num("EU27_2020.ict_specialists_pct_total_employment.2020")) - 1
+    assert get_region("FI19").ict_employment_growth.value == pytest.approx(fi)
+    assert get_region("RO42").ict_employment_growth.value == pytest.approx(ro)
+    for code in ("IE04", "UKN0", "ES13", "ES21", "FRG0", "BE2", "BG33", "NWCB"):
+        d = get_region(code).ict_employment_growth
+        assert d.value == pytest.approx(eu) and d.proxy
+        assert all(ROWS[i]["geo"] == "EU27_2020" for i in d.inputs)
+    assert "total employment assumed roughly flat" in get_region("ES13").ict_employment_growth.rule
+
+
 def test_nwcb_is_derry_strabane_scaled_from_northern_ireland():
     nwcb, ukn0 = get_region("NWCB"), get_region("UKN0")
     share = _num("UKN0_DCSDC.population.2018") / _num("UKN0.population_1_january.2018")
@@ -280,6 +337,27 @@ def test_unknown_row_id_is_rejected(tmp_path):
     toml = target / "regions.toml"
     toml.write_text(toml.read_text().replace("ES13.population_1_january.2018", "ES13.pop.2018"))
     with pytest.raises(KeyError, match="ES13.pop.2018"):
+        load_registry(target)
+
+
+def test_growth_rows_of_different_indicators_are_rejected(tmp_path):
+    target = _copy_calibration(tmp_path)
+    toml = target / "regions.toml"
+    old = 'to = "FI194.local_units_total.2021"'
+    assert old in toml.read_text()
+    toml.write_text(toml.read_text().replace(
+        old, 'to = "FI.ict_specialists_pct_total_employment.2021"'))
+    with pytest.raises(ValueError, match="same geography, indicator and unit"):
+        load_registry(target)
+
+
+def test_growth_needs_a_later_year(tmp_path):
+    target = _copy_calibration(tmp_path)
+    toml = target / "regions.toml"
+    text = toml.read_text().replace('to = "FI194.local_units_total.2021"',
+                                    'to = "FI194.local_units_total.2018"')
+    toml.write_text(text)
+    with pytest.raises(ValueError, match="must be later"):
         load_registry(target)
 
 
