@@ -29,6 +29,7 @@ interpreted with the draws.
 
 from __future__ import annotations
 
+import bisect
 import math
 import types
 from collections.abc import Mapping
@@ -45,7 +46,13 @@ from simulation.kernels.demand import BASIC_MATURITY
 from simulation.kernels.dynamics import SME_SIZE_CAP
 from simulation.kernels.entry import FIRM_SIZE_CAP
 from simulation.params import resolve_params
-from simulation.region import ENABLING_WINDOW, INITIAL_AGE_SPREAD, SERIES
+from simulation.region import (
+    ENABLING_WINDOW,
+    INITIAL_AGE_SPREAD,
+    MAX_INITIAL_AGE,
+    SERIES,
+    SPINUP_YEARS,
+)
 from simulation.regions import get_region, region_codes
 from simulation.state import (
     FIRM_COLUMNS,
@@ -74,6 +81,11 @@ def pareto_size(u: float, cap: float) -> float:
 def quarterly(yearly_rate: float) -> float:
     """Quarterly hazard equivalent to a yearly one."""
     return 1.0 - (1.0 - yearly_rate) ** 0.25
+
+
+def year_start(q: int) -> int:
+    """First quarter of the year holding quarter ``q``."""
+    return q - q % 4
 
 
 _DRAW_FUNCTIONS = ("hash32", "make_stream", "bits", "uniform", "normal", "laplace", "poisson")
@@ -138,23 +150,26 @@ class ReferenceSME(_ReferenceAgent):
     are lists of float32-representable floats.
     """
 
-    def __init__(self, model: ReferenceRegion, row: int, age_spread: int,
-                 capability_upper: float) -> None:
-        """Found the SME of ``row`` now (what ``kernels.entry.init_smes`` draws)."""
+    def __init__(self, model: ReferenceRegion, row: int, age_cdf: list[float]) -> None:
+        """Found the SME of ``row`` now, its age drawn from ``age_cdf`` (what
+        ``kernels.entry.init_smes`` draws)."""
         super().__init__(model)
         m = model
+        p = m.params
         q = m.quarter
         self.row = row
         self.alive = True
         self.employees = pareto_size(m.uniform(row, rng.INIT_SME, 0), SME_SIZE_CAP)
-        self.birth_q = q - int(m.uniform(row, rng.INIT_SME, 1) * age_spread)
+        age = min(bisect.bisect_left(age_cdf, m.uniform(row, rng.INIT_SME, 1)), len(age_cdf) - 1)
+        self.birth_q = q - age
+        kept = m.math.pow(1.0 - p["capability_decay"], float(age))
         self.death_q = NO_QUARTER
         self.orientation = f32(m.uniform(row, rng.INIT_SME, 2))
         special = min(int(m.uniform(row, rng.INIT_SME, 3) * N_DOMAINS), N_DOMAINS - 1)
         self.capability = []
         for k in range(N_DOMAINS):
-            c = capability_upper * m.uniform(row, rng.INIT_SME, 10 + k)
-            self.capability.append(f32(min(c + (0.3 if k == special else 0.0), 1.0)))
+            c = p["newborn_capability"] * m.uniform(row, rng.INIT_SME, 10 + k)
+            self.capability.append(f32(min(c + (0.3 if k == special else 0.0), 1.0) * kept))
         self.experience = [0.0] * N_SECTORS
         self.reputation = 0.5
         self.cash = 4.0 * m.params["cash_margin"] * self.employees
@@ -210,8 +225,8 @@ class ReferenceSME(_ReferenceAgent):
         m = self.model
         p = m.params
         i = self.row
-        scale = p["growth_scale"] * m.math.pow(self.employees, p["growth_size_exponent"])
-        size = self.employees * m.math.exp(scale * m.laplace(i, rng.SME_GROWTH, 0))
+        step = 0.25 * p["growth_scale"] * m.math.pow(self.employees, p["growth_size_exponent"])
+        size = self.employees * m.math.exp(step * m.yearly_laplace(i, rng.SME_GROWTH))
         self.employees = min(max(size, 1.0), SME_SIZE_CAP)
         self.cash += self.employees * (p["cash_margin"]
                                        + p["cash_margin_sd"] * m.normal(i, rng.SME_MARGIN, 0))
@@ -232,9 +247,10 @@ class ReferenceSME(_ReferenceAgent):
 
     # --- phase 7: learning -------------------------------------------------------
     def learn(self) -> None:
-        """Capability erodes as technology moves on."""
+        """Capability and sector experience erode as technology and markets move on."""
         keep = 1.0 - self.model.params["capability_decay"]
         self.capability = [f32(c * keep) for c in self.capability]
+        self.experience = [f32(e * keep) for e in self.experience]
 
 
 class ReferenceFirm(_ReferenceAgent):
@@ -280,7 +296,9 @@ class ReferenceFirm(_ReferenceAgent):
             return
         f = m.frontier[self.sector]
         gap = max(f - self.maturity, 0.0) / f
-        hazard = m.params["demand_base"] * self.awareness * self.absorptive * gap
+        p = m.params
+        size_factor = m.math.pow(self.employees / 10.0, p["demand_size_elasticity"])
+        hazard = p["demand_base"] * size_factor * self.awareness * self.absorptive * gap
         if m.uniform(self.row, rng.DEMAND, 0) < hazard:
             k = int(m.uniform(self.row, rng.DOMAIN, 0) * N_DOMAINS)
             self.demand_domain = min(k, N_DOMAINS - 1)
@@ -371,8 +389,8 @@ class ReferenceFirm(_ReferenceAgent):
         p = m.params
         i = self.row
         lead = self.productivity - m.sector_productivity[self.sector]
-        scale = p["growth_scale"] * m.math.pow(self.employees, p["growth_size_exponent"])
-        shock = scale * m.laplace(i, rng.FIRM_GROWTH, 0) + p["competition"] * lead
+        step = 0.25 * p["growth_scale"] * m.math.pow(self.employees, p["growth_size_exponent"])
+        shock = step * m.yearly_laplace(i, rng.FIRM_GROWTH) + p["competition"] * lead
         self.employees = max(self.employees * m.math.exp(shock), 1.0)
         if (m.uniform(i, rng.FIRM_EXIT, 0)
                 < m.firm_hazard * m.math.exp(-p["exit_productivity"] * lead)):
@@ -459,6 +477,8 @@ class ReferenceRegion(mesa.Model):
         start_year: First reported year after the burn-in.
         end_year: Last simulated year.
         burn_in_years: Years simulated before ``start_year``.
+        spinup_years: Years simulated before the burn-in, not recorded, with the frontier
+            held and every exit replaced by an entrant.
         params: Overrides of :data:`simulation.params.MODEL_PARAMS`.
         calibrated: Start from the region's fitted parameter values.
         draws: ``"compiled"`` (call simulation.rng's compiled functions) or ``"python"``
@@ -477,6 +497,7 @@ class ReferenceRegion(mesa.Model):
         params: Mapping[str, float] | None = None,
         calibrated: bool = True,
         draws: str = "compiled",
+        spinup_years: int = SPINUP_YEARS,
     ) -> None:
         super().__init__(seed=seed)
         if not 0.0 < scale <= 1.0:
@@ -497,7 +518,7 @@ class ReferenceRegion(mesa.Model):
         self.run_seed = int(run_seed)
         self.stream = int(self.draws.make_stream(self.run_seed, self.replicate,
                                                  self.region_index))
-        self.quarter = -1  # the last quarter simulated: none yet
+        self.quarter = -4 * spinup_years - 1  # the last quarter simulated: set-up
         self.running = True
         p = self.params
         self.frontier = [p["frontier_start"]] * N_SECTORS
@@ -517,6 +538,9 @@ class ReferenceRegion(mesa.Model):
         self.providers: list[ReferenceSME] = []
         self._populate()
         self.observe_firms()
+        while self.quarter < -1:  # the spin-up
+            self.step()
+        self.compact()
 
     # --- draws keyed on the current quarter ----------------------------------------
     def uniform(self, agent: int, purpose: int, k: int) -> float:
@@ -531,6 +555,10 @@ class ReferenceRegion(mesa.Model):
         """Laplace(0, 1) draw for ``agent`` now (simulation.rng.laplace)."""
         return self.draws.laplace(self.stream, self.quarter, agent, purpose, k)
 
+    def yearly_laplace(self, agent: int, purpose: int) -> float:
+        """Laplace(0, 1) draw for ``agent`` keyed on this year's first quarter."""
+        return self.draws.laplace(self.stream, year_start(self.quarter), agent, purpose, 0)
+
     # --- set-up ----------------------------------------------------------------------
     def _populate(self) -> None:
         p = self.params
@@ -542,14 +570,26 @@ class ReferenceRegion(mesa.Model):
                                1e-3), 0.999)
         threshold = BASIC_MATURITY / p["frontier_start"]
         self.maturity_exponent = math.log(threshold) / math.log(1.0 - target_share)
-        self.add_smes(n_smes, INITIAL_AGE_SPREAD, p["incumbent_capability"])
+        self.add_smes(n_smes, self.stationary_age_cdf())
         self.add_firms(n_firms, INITIAL_AGE_SPREAD)
 
-    def add_smes(self, count: int, age_spread: int, capability_upper: float) -> None:
-        """Create ``count`` digital SMEs now, on the next rows."""
+    def stationary_age_cdf(self) -> list[float]:
+        """Cumulative shares of SME ages 0, 1, ... in a steady population: the share of age
+        ``a`` is proportional to the survival to ``a`` under the exit hazards."""
+        cdf, total, alive = [], 0.0, 1.0
+        for age in range(MAX_INITIAL_AGE):
+            total += alive
+            cdf.append(total)
+            hazard = self.sme_hazards[0] if age < 4 else (self.sme_hazards[1] if age < 20
+                                                          else self.sme_hazards[2])
+            alive *= 1.0 - hazard
+        return [c / total for c in cdf]
+
+    def add_smes(self, count: int, age_cdf: list[float] = (1.0,)) -> None:
+        """Create ``count`` digital SMEs now, on the next rows (start-ups: age 0)."""
         for _ in range(count):
             row = len(self.smes_by_row)
-            self.smes_by_row.append(ReferenceSME(self, row, age_spread, capability_upper))
+            self.smes_by_row.append(ReferenceSME(self, row, age_cdf))
 
     def add_firms(self, count: int, age_spread: int) -> None:
         """Create ``count`` smart firms now, on the next rows."""
@@ -582,9 +622,9 @@ class ReferenceRegion(mesa.Model):
         return self
 
     def begin_quarter(self, q: int) -> None:
-        """Move the clock and the sector frontier (which never passes 1) to quarter ``q``."""
+        """Move the clock and the sector frontier (never past 1; held in the spin-up)."""
         self.quarter = q
-        growth = self.params["frontier_growth"]
+        growth = self.params["frontier_growth"] if q >= 0 else 0.0
         self.frontier = [min(f + growth, 1.0) for f in self.frontier]
         self.tally = dict.fromkeys(("demand", "projects_started", "projects_finished",
                                     "projects_succeeded", "sme_deaths", "firm_deaths"), 0)
@@ -617,13 +657,18 @@ class ReferenceRegion(mesa.Model):
         self._record("firm_deaths", self.tally["firm_deaths"])
 
     def entry(self) -> None:
-        """Phase 6: start-up births at the region's rates (Poisson counts)."""
+        """Phase 6: start-up births at the region's rates (Poisson counts; one per exit in
+        the spin-up)."""
         p, q = self.params, self.quarter
+        if q < 0:
+            self.add_smes(self.tally["sme_deaths"])
+            self.add_firms(self.tally["firm_deaths"], 0)
+            return
         rate_q = 1.0 - (1.0 - self.spec.birth_rate.value) ** 0.25
         n_smes = len(self.agent_set(ReferenceSME))
         births = self.draws.poisson(rate_q * p["birth_rate_factor"] * n_smes, self.stream, q,
                                     0, rng.BIRTHS)
-        self.add_smes(births, 0, p["newborn_capability"])
+        self.add_smes(births)
         self._record("sme_births", births)
         n_firms = len(self.agent_set(ReferenceFirm))
         births = self.draws.poisson(rate_q * n_firms, self.stream, q, 0, rng.FIRM_BIRTHS)
@@ -636,8 +681,12 @@ class ReferenceRegion(mesa.Model):
         self.agent_set(ReferenceSME).do("learn")
 
     def observe(self) -> None:
-        """Phase 8: the DEVISE indicator and companion series, in row order."""
+        """Phase 8: the DEVISE indicator and companion series, in row order (in the
+        spin-up only the sector means)."""
         q = self.quarter
+        if q < 0:
+            self.observe_firms()
+            return
         n_smes = enabling = 0
         jobs = 0.0
         for sme in self.agent_set(ReferenceSME):
@@ -681,8 +730,31 @@ class ReferenceRegion(mesa.Model):
         return n_firms, n_sme, n_basic, total_prod
 
     def _record(self, name: str, count: float) -> None:
-        """Add a count for the current quarter, converted to full-population units."""
-        self.series[name][self.quarter] += count / self.scale
+        """Add a count for the current quarter, converted to full-population units (none
+        in the spin-up)."""
+        if self.quarter >= 0:
+            self.series[name][self.quarter] += count / self.scale
+
+    def compact(self) -> None:
+        """After the spin-up: forget the agents that died in it (unless a running project
+        still names them) and number the rest from 0, in order; ties follow."""
+        running = list(self.agent_set(ReferenceProject))
+        named_smes = {id(pr.provider) for pr in running}
+        named_firms = {id(pr.client) for pr in running}
+        new_row = {}
+        kept = [a for a in self.smes_by_row if a.alive or id(a) in named_smes]
+        for row, sme in enumerate(kept):
+            new_row[sme.row] = row
+            sme.row = row
+        self.smes_by_row = kept
+        self.firms_by_row = [a for a in self.firms_by_row if a.alive or id(a) in named_firms]
+        for row, firm in enumerate(self.firms_by_row):
+            firm.row = row
+            for t, key in enumerate(firm.ties):
+                if key >= 0 and (key >> REGION_SHIFT) == self.region_index:
+                    old = key & _LOW
+                    firm.ties[t] = ((self.region_index << REGION_SHIFT) | new_row[old]
+                                    if old in new_row else -1)
 
     # --- state as arrays (for equality tests) ----------------------------------------
     def sme_state(self) -> dict[str, np.ndarray]:

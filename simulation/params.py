@@ -62,8 +62,14 @@ MODEL_PARAMS: Mapping[str, Param] = MappingProxyType(
         # --- demand -------------------------------------------------------------
         "demand_base": Param(
             0.06, 0.0, 0.5, "per quarter", _FITTED,
-            "Quarterly hazard that a fully aware smart firm with the largest maturity gap "
-            "starts a digital project.", fit=(0.01, 0.2),
+            "Quarterly hazard that a fully aware smart firm of 10 persons with the largest "
+            "maturity gap starts a digital project.", fit=(0.01, 0.2),
+        ),
+        "demand_size_elasticity": Param(
+            0.3, 0.0, 1.5, "elasticity", _ASSUMED,
+            "Elasticity of the demand hazard to firm size: the hazard scales as "
+            "(employees / 10)^elasticity, so larger firms digitalise sooner (the size "
+            "gradient of digital intensity, digital_intensity_2021.csv).",
         ),
         "frontier_start": Param(
             0.55, 0.1, 1.0, "maturity", _ASSUMED,
@@ -168,8 +174,11 @@ MODEL_PARAMS: Mapping[str, Param] = MappingProxyType(
         ),
         # --- firm dynamics ---------------------------------------------------------
         "growth_scale": Param(
-            0.08, 0.0, 1.0, "log size per quarter", _FITTED,
-            "Laplace scale of quarterly log-size shocks for a one-person firm.", fit=(0.02, 0.25),
+            0.16, 0.0, 2.0, "log size per year", _FITTED,
+            "Laplace scale of a one-person firm's yearly log growth. A firm draws its growth "
+            "rate once a year and realises it in four equal quarterly steps (persistent "
+            "shocks: yearly growth rates are tent-shaped, Bottazzi & Secchi 2006).",
+            fit=(0.04, 0.5),
         ),
         "growth_size_exponent": Param(
             -0.2, -1.0, 0.0, "exponent",
@@ -230,11 +239,8 @@ MODEL_PARAMS: Mapping[str, Param] = MappingProxyType(
         ),
         "newborn_capability": Param(
             0.25, 0.0, 1.0, "capability", _ASSUMED,
-            "Upper bound of a start-up's uniform capability draw (one domain gets +0.3).",
-        ),
-        "incumbent_capability": Param(
-            0.5, 0.0, 1.0, "capability", _ASSUMED,
-            "Upper bound of an incumbent digital SME's uniform capability draw at set-up.",
+            "Upper bound of a start-up's uniform capability draw (one domain gets +0.3); the "
+            "set-up population is drawn the same way before the spin-up.",
         ),
         "initial_basic_ratio": Param(
             0.6, 0.0, 1.0, "x 2021 share", _FITTED,

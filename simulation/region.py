@@ -23,7 +23,7 @@ from .instruments import INSTRUMENT_TYPES, PolicyInstrument
 from .instruments.base import BUDGET_SPLITS
 from .kernels.demand import BASIC_MATURITY, demand
 from .kernels.dynamics import firm_dynamics, sme_dynamics
-from .kernels.entry import init_firms, init_smes
+from .kernels.entry import init_firms, init_smes, stationary_age_cdf
 from .kernels.execution import deliver_outcomes, execute
 from .kernels.learning import firm_learning, sme_learning
 from .kernels.matching import match_local, match_requests
@@ -71,7 +71,19 @@ ENABLING_WINDOW = 4
 """Quarters in which a success makes a digital SME count as enabling."""
 
 INITIAL_AGE_SPREAD = 40
-"""Incumbents' birth quarters spread over the ten years before the burn-in starts."""
+"""Smart firms' birth quarters at set-up spread over the ten years before the spin-up."""
+
+MAX_INITIAL_AGE = 400
+"""Oldest digital SME at set-up (quarters): its ages follow the stationary distribution of
+the exit hazards, truncated here (100 years; under 1% of the mass lies beyond)."""
+
+SPINUP_YEARS = 20
+"""Years simulated before the burn-in, drivers held at their starting values, so that the
+burn-in starts from the model's own steady state (docs/model.md, section 5)."""
+
+
+_NEWBORN = np.ones(1)
+"""Age distribution of start-ups: all of age 0."""
 
 
 @dataclass(frozen=True)
@@ -208,6 +220,10 @@ class RegionModel(QuarterlyModel):
         start_year: First reported year after the burn-in (the DEVISE baseline is 2018Q4).
         end_year: Last simulated year.
         burn_in_years: Years of business as usual simulated before ``start_year``.
+        spinup_years: Years simulated before the burn-in with the frontier held at
+            ``frontier_start``, no instruments and constant populations (every exit replaced
+            by an entrant), not recorded: the burn-in starts from the steady state these
+            settle into, not from the set-up draw.
         params: Overrides of :data:`simulation.params.MODEL_PARAMS`.
         instruments: Policy instruments; those not naming this region are ignored.
         calibrated: Start from the region's fitted parameter values
@@ -228,6 +244,7 @@ class RegionModel(QuarterlyModel):
         params: Mapping[str, float] | None = None,
         instruments: Sequence[InstrumentSpec] = (),
         calibrated: bool = True,
+        spinup_years: int = SPINUP_YEARS,
     ) -> None:
         super().__init__(seed=seed, rng=rng)
         if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not 0 < scale <= 1:
@@ -246,26 +263,33 @@ class RegionModel(QuarterlyModel):
         run_seed = seed if isinstance(seed, int) else int(self.rng.integers(2**63))
         self.run_seed = int(run_seed)
         self.stream = int(make_stream(self.run_seed, self.replicate, self.region_index))
-        self.quarter = -1
+        if isinstance(spinup_years, bool) or not isinstance(spinup_years, int) or spinup_years < 0:
+            raise InputError("RegionModel", "spinup_years", "a whole number >= 0",
+                             show_value(spinup_years))
+        self.spinup_years = spinup_years
+        self.quarter = -4 * spinup_years - 1
+        self.instruments: list[PolicyInstrument] = []
+        self._quarter_deaths = (0, 0)
         self.frontier = np.full(N_SECTORS, self.params["frontier_start"])
         self.series = {name: np.zeros(self.calendar.n_quarters) for name in SERIES}
         self.timings: dict[str, float] = {}
         self._sector_basic_share = np.zeros(N_SECTORS)
         self._sector_productivity = np.zeros(N_SECTORS)
-        self._cross_rows = np.zeros(0, dtype=np.int64)
         self._populate()
-        self.instruments: list[PolicyInstrument] = [
+        self._observe_firms()
+        self._spin_up()
+        self.instruments = [
             self._build_instrument(spec, k)
             for k, spec in enumerate(s for s in instruments if self.code in s.regions)
         ]
         self._sme_views = ViewRegistry(self, DigitalSME)
         self._firm_views = ViewRegistry(self, SmartFirm)
-        self._observe_firms()
         self.datacollector = mesa.DataCollector(model_reporters=MODEL_REPORTERS)
 
     # --- set-up ---------------------------------------------------------------
     def _populate(self) -> None:
-        """Draw the initial populations at full counts times ``scale`` (alive in quarter -1)."""
+        """Draw the initial populations at full counts times ``scale`` (alive at set-up, the
+        quarter before the spin-up)."""
         p = self.params
         n_smes = max(1, round(self.spec.n_digital_smes.value * self.scale))
         n_firms = max(1, round(self.spec.n_smart_firms.value * self.scale))
@@ -278,16 +302,64 @@ class RegionModel(QuarterlyModel):
                                1e-3), 0.999)
         threshold = BASIC_MATURITY / p["frontier_start"]
         self.maturity_exponent = math.log(threshold) / math.log(1.0 - target_share)
-        self._add_smes(n_smes, INITIAL_AGE_SPREAD, p["incumbent_capability"])
+        self._add_smes(n_smes, self._stationary_age_cdf())
         self._add_firms(n_firms, INITIAL_AGE_SPREAD)
 
-    def _add_smes(self, count: int, age_spread: int, capability_upper: float) -> None:
+    def _spin_up(self) -> None:
+        """Simulate the spin-up quarters (``q < 0``), then drop the rows of agents that died
+        in them (no running project refers to them), keeping the others' order.
+
+        During the spin-up the frontier stays at ``frontier_start``, nothing is recorded, and
+        entry replaces every exit, so populations keep their set-up size while ages,
+        capabilities, experience, ties, maturities and sizes settle.
+        """
+        from .schedule import run_quarter
+
+        while self.quarter < -1:
+            run_quarter([self], self.quarter + 1, exchange=None)
+        self._compact()
+
+    def _compact(self) -> None:
+        """Drop dead agents' rows not referenced by a running project; renumber the rest.
+
+        Rows keep their order; ties and projects are renumbered (ties to a dropped row, which
+        learning has already cleared, stay empty).
+        """
+        s, f, pr = self.smes, self.firms, self.projects
+        keep_s = s.alive.copy()
+        keep_s[pr.provider] = True
+        keep_f = f.alive.copy()
+        keep_f[pr.client] = True
+        new_s = np.cumsum(keep_s) - 1
+        new_f = np.cumsum(keep_f) - 1
+        ties = f.ties
+        local = (ties >= 0) & ((ties >> REGION_SHIFT) == self.region_index)
+        rows = np.where(local, ties & ((1 << REGION_SHIFT) - 1), 0)
+        mapped = np.where(keep_s[rows], (self.region_index << REGION_SHIFT) | new_s[rows], -1)
+        ties[...] = np.where(local, mapped, ties)
+        pr.provider[...] = new_s[pr.provider]
+        pr.client[...] = new_f[pr.client]
+        s.keep(keep_s)
+        f.keep(keep_f)
+
+    def _stationary_age_cdf(self) -> np.ndarray:
+        """Distribution of digital SME ages in a steady population under the exit hazards
+        (first year, years two to five, older; cash exits left out)."""
+        p = self.params
+        ages = np.arange(MAX_INITIAL_AGE)
+        yearly = np.where(ages < 4, p["exit_first_year"], np.where(
+            ages < 20, p["exit_years_2_to_5"], p["exit_mature_factor"] * self.spec.death_rate.value))
+        return stationary_age_cdf(1.0 - (1.0 - yearly) ** 0.25)
+
+    def _add_smes(self, count: int, age_cdf: np.ndarray = _NEWBORN) -> None:
+        """Draw ``count`` digital SMEs on the next rows, ages from ``age_cdf`` (start-ups:
+        age 0)."""
         start = self.smes.n
         self.smes.append(count)
-        s = self.smes
+        s, p = self.smes, self.params
         init_smes(start, s.n, s.alive, s.employees, s.birth_q, s.capability, s.reputation,
-                  s.cash, s.orientation, self.quarter, self.stream, capability_upper,
-                  age_spread, self.params["cash_margin"])
+                  s.cash, s.orientation, self.quarter, self.stream, p["newborn_capability"],
+                  age_cdf, p["capability_decay"], p["cash_margin"])
 
     def _add_firms(self, count: int, age_spread: int) -> None:
         start = self.firms.n
@@ -337,9 +409,11 @@ class RegionModel(QuarterlyModel):
 
     # --- phases of a quarter (order in schedule.run_quarter) -------------------
     def begin_quarter(self, q: int) -> None:
-        """Move the clock and the sector frontier (which never passes 1) to quarter ``q``."""
+        """Move the clock and the sector frontier (which never passes 1, and stays put in the
+        spin-up) to quarter ``q``."""
         self.quarter = q
-        np.minimum(self.frontier + self.params["frontier_growth"], 1.0, out=self.frontier)
+        if q >= 0:
+            np.minimum(self.frontier + self.params["frontier_growth"], 1.0, out=self.frontier)
 
     def act_instruments(self) -> None:
         """Phase 1: policy instruments deliver."""
@@ -349,9 +423,10 @@ class RegionModel(QuarterlyModel):
     def draw_demand(self) -> None:
         """Phase 2: smart firms decide whether to start a digital project."""
         f = self.firms
-        n = demand(f.alive, f.sector, f.maturity, f.awareness, f.absorptive, f.in_project,
-                   f.ready_until, self.frontier, N_DOMAINS,
-                   self.quarter, self.stream, self.params["demand_base"], f.demand_domain)
+        p = self.params
+        n = demand(f.alive, f.sector, f.employees, f.maturity, f.awareness, f.absorptive,
+                   f.in_project, f.ready_until, self.frontier, N_DOMAINS, self.quarter,
+                   self.stream, p["demand_base"], p["demand_size_elasticity"], f.demand_domain)
         self._record("demand", n)
 
     def match_local(self) -> Requests:
@@ -447,6 +522,7 @@ class RegionModel(QuarterlyModel):
             p["exit_mature_factor"] * self.spec.death_rate.value, int(p["cash_exit_quarters"]),
         )
         self._record("sme_deaths", deaths)
+        sme_deaths = deaths
         deaths = firm_dynamics(
             f.alive, f.sector, f.employees, f.productivity, f.death_q, self._sector_productivity,
             self.quarter, self.stream, p["growth_scale"], p["growth_size_exponent"],
@@ -454,10 +530,16 @@ class RegionModel(QuarterlyModel):
             p["exit_productivity"],
         )
         self._record("firm_deaths", deaths)
+        self._quarter_deaths = (sme_deaths, deaths)
 
     def entry(self) -> None:
-        """Phase 6: start-up births at the region's rates."""
+        """Phase 6: start-up births at the region's rates (in the spin-up: one per exit)."""
         p, q = self.params, self.quarter
+        if q < 0:
+            sme_deaths, firm_deaths = self._quarter_deaths
+            self.add_startups(sme_deaths)
+            self._add_firms(firm_deaths, 0)
+            return
         rate_q = 1.0 - (1.0 - self.spec.birth_rate.value) ** 0.25
         n_smes = int(self.smes.alive.sum())
         self.add_startups(rng.poisson(rate_q * p["birth_rate_factor"] * n_smes, self.stream, q,
@@ -470,7 +552,7 @@ class RegionModel(QuarterlyModel):
     def add_startups(self, count: int) -> np.ndarray:
         """Found ``count`` digital start-ups now (counted as births); return their rows."""
         start = self.smes.n
-        self._add_smes(count, 0, self.params["newborn_capability"])
+        self._add_smes(count)
         self._record("sme_births", count)
         return np.arange(start, self.smes.n)
 
@@ -481,11 +563,15 @@ class RegionModel(QuarterlyModel):
                       self._sector_basic_share, self.frontier, s.alive, s.capability,
                       self.region_index, self.quarter, self.stream, p["bass_p"], p["bass_q"],
                       p["spillover_rate"], p["tie_decay"])
-        sme_learning(s.alive, s.capability, p["capability_decay"])
+        sme_learning(s.alive, s.capability, s.experience, p["capability_decay"])
 
     def observe(self) -> None:
-        """Phase 8: record the DEVISE indicator and companion series for this quarter."""
+        """Phase 8: record the DEVISE indicator and companion series for this quarter (in
+        the spin-up, only the sector means the next quarter reads)."""
         s, q = self.smes, self.quarter
+        if q < 0:
+            self._observe_firms()
+            return
         n_smes, enabling, jobs = observe_smes(s.alive, s.employees, s.last_success_q, q,
                                               ENABLING_WINDOW)
         n_firms, n_sme, n_basic, mean_prod = self._observe_firms()
@@ -516,8 +602,10 @@ class RegionModel(QuarterlyModel):
             "value", "subsidy", "instrument", "start_q", "end_q"))
 
     def _record(self, name: str, count: float) -> None:
-        """Add a count for the current quarter, converted to full-population units."""
-        self.series[name][self.quarter] += count / self.scale
+        """Add a count for the current quarter, converted to full-population units (nothing
+        is recorded in the spin-up)."""
+        if self.quarter >= 0:
+            self.series[name][self.quarter] += count / self.scale
 
     def indicator(self, year: int) -> float:
         """Enabling SMEs at the fourth quarter of ``year`` (full-population units)."""

@@ -20,7 +20,7 @@ from simulation.instruments import INSTRUMENT_TYPES
 from simulation.kernels.brokering import broker_ties, introduce
 from simulation.kernels.demand import demand
 from simulation.kernels.dynamics import firm_dynamics, sme_dynamics
-from simulation.kernels.entry import init_firms, init_smes
+from simulation.kernels.entry import init_firms, init_smes, stationary_age_cdf
 from simulation.kernels.execution import deliver_outcomes, execute
 from simulation.kernels.learning import firm_learning, sme_learning
 from simulation.kernels.matching import match_local, match_requests
@@ -68,9 +68,10 @@ def project_columns(m: RegionModel, extra: int) -> list[np.ndarray]:
 # --- argument builders: one per kernel, mirroring the calls in simulation/region.py ------
 def args_demand(m, g):
     f = m.firms
-    return (*cols(f, ("alive", "sector", "maturity", "awareness", "absorptive", "in_project",
-                      "ready_until")),
-            m.frontier.copy(), N_DOMAINS, m.quarter, m.stream, 0.3, np.full(f.n, -7, np.int32))
+    return (*cols(f, ("alive", "sector", "employees", "maturity", "awareness", "absorptive",
+                      "in_project", "ready_until")),
+            m.frontier.copy(), N_DOMAINS, m.quarter, m.stream, 0.3, 0.4,
+            np.full(f.n, -7, np.int32))
 
 
 def args_match_local(m, g):
@@ -158,7 +159,8 @@ def args_init_smes(m, g):
     s, extra = m.smes, 30
     arrays = grown(s, ("alive", "employees", "birth_q", "capability", "reputation", "cash",
                        "orientation"), extra)
-    return (s.n, s.n + extra, *arrays, m.quarter, m.stream, 0.4, INITIAL_AGE_SPREAD,
+    ages = stationary_age_cdf(np.full(60, 0.05))
+    return (s.n, s.n + extra, *arrays, m.quarter, m.stream, 0.4, ages, 0.02,
             m.params["cash_margin"])
 
 
@@ -184,7 +186,7 @@ def args_firm_learning(m, g):
 
 
 def args_sme_learning(m, g):
-    return (m.smes.alive.copy(), m.smes.capability.copy(), 0.05)
+    return (m.smes.alive.copy(), m.smes.capability.copy(), m.smes.experience.copy(), 0.05)
 
 
 def args_observe_smes(m, g):
@@ -290,7 +292,7 @@ def test_every_kernel_has_a_case():
                 assert name in tested or name in HELPERS, f"kernel {mod.__name__}.{name} untested"
 
 
-HELPERS = {"quarterly", "pareto_size", "success_probability", "apply_client_outcome", "add_tie",
+HELPERS = {"quarterly", "year_start", "pareto_size", "success_probability", "apply_client_outcome", "add_tie",
            "smart_capacity", "provider_score", "choose_provider", "draw_project_terms",
            "write_project", "productivity_lead"}
 """Inner njit helpers: exercised through the kernels above (compiled in both runs)."""

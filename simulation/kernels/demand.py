@@ -3,6 +3,7 @@
 from numba import prange
 
 from .. import rng
+from . import detmath
 from .parallel import row_kernel, sector_values
 
 BASIC_MATURITY = 4.0 / 12.0
@@ -10,13 +11,13 @@ BASIC_MATURITY = 4.0 / 12.0
 
 
 @row_kernel
-def demand(alive, sector, maturity, awareness, absorptive, in_project,
+def demand(alive, sector, employees, maturity, awareness, absorptive, in_project,
            ready_until, frontier, n_domains,
-           q, stream, demand_base, out_domain):
+           q, stream, demand_base, size_elasticity, out_domain):
     """Draw this quarter's project demand of every smart firm.
 
-    The hazard is ``demand_base x awareness x absorptive x gap / frontier`` where gap is
-    the firm's distance to its sector frontier. A firm an instrument made ready (support
+    The hazard is ``demand_base x (employees / 10)^size_elasticity x awareness x
+    absorptive x gap / frontier`` where gap is the firm's distance to its sector frontier. A firm an instrument made ready (support
     it will use, a brokered contact) demands for sure until ``ready_until``. The
     technology domain is drawn uniformly (no sector need profiles are sourced yet).
     Writes ``out_domain`` (-1: no demand) and returns the demand count. Every row is
@@ -27,7 +28,9 @@ def demand(alive, sector, maturity, awareness, absorptive, in_project,
     f = sector_values(sector, frontier)
     for i in prange(alive.shape[0]):
         gap = max(f[i] - maturity[i], 0.0) / f[i]
-        hazard = 1.0 if ready_until[i] >= q else demand_base * awareness[i] * absorptive[i] * gap
+        size_factor = detmath.pow(employees[i] / 10.0, size_elasticity)
+        hazard = (1.0 if ready_until[i] >= q
+                  else demand_base * size_factor * awareness[i] * absorptive[i] * gap)
         key = rng.agent_key(qkey, i)
         wants = (alive[i] & (not in_project[i])) & (rng.uniform_at(key, rng.DEMAND, 0) < hazard)
         k = min(int(rng.uniform_at(key, rng.DOMAIN, 0) * n_domains), n_domains - 1)

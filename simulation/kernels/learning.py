@@ -52,10 +52,13 @@ def firm_learning(alive, sector, maturity, awareness, ties, sector_basic_share, 
 
 
 @njit(cache=True)
-def sme_learning(alive, capability, capability_decay):
-    """Capability of every alive digital SME erodes as technology moves on."""
+def sme_learning(alive, capability, experience, capability_decay):
+    """Capability and sector experience of every alive digital SME erode as technology and
+    markets move on (both at ``capability_decay``)."""
     keep = 1.0 - capability_decay
     for i in range(alive.shape[0]):
         if alive[i]:
             for k in range(capability.shape[1]):
                 capability[i, k] *= keep
+            for g in range(experience.shape[1]):
+                experience[i, g] *= keep

@@ -1,0 +1,88 @@
+"""The burn-in starts from the model's own steady state, not from the set-up draw.
+
+The spin-up holds the drivers (frontier, populations) constant; if its state is steady,
+another twenty years of the same conditions change nothing beyond replicate noise. Before
+step 9 the set-up draw was the start: mean provider capability then fell by a third over
+the first twenty years and the share of enabling SMEs with it (these tests fail on it).
+"""
+
+import numpy as np
+import pytest
+
+from simulation.region import RegionModel
+
+REPLICATES = 6
+SCALE = 0.3
+REGION = "UKN0"
+
+
+def state_summary(model: RegionModel) -> dict[str, float]:
+    """The state quantities that drive the indicator, at the end of the spin-up."""
+    s, f, q = model.smes, model.firms, model.quarter
+    live, firms = s.alive, f.alive
+    return {
+        "enabling share": float((s.last_success_q[live] > q - 4).mean()),
+        "mean capability": float(s.capability[live].mean()),
+        "mean experience": float(s.experience[live].mean()),
+        "mean reputation": float(s.reputation[live].mean()),
+        "mean maturity": float(f.maturity[firms].mean()),
+        "mean awareness": float(f.awareness[firms].mean()),
+        "ties per firm": float((f.ties[firms] >= 0).sum(axis=1).mean()),
+    }
+
+
+def summaries(spinup_years: int) -> dict[str, np.ndarray]:
+    rows = [state_summary(RegionModel(REGION, scale=SCALE, seed=11, replicate=r,
+                                      spinup_years=spinup_years, calibrated=False))
+            for r in range(REPLICATES)]
+    return {k: np.array([row[k] for row in rows]) for k in rows[0]}
+
+
+@pytest.fixture(scope="module")
+def after_20_and_40_years():
+    return summaries(20), summaries(40)
+
+
+def drift_problem(before: dict[str, np.ndarray], after: dict[str, np.ndarray],
+                  quantity: str) -> str | None:
+    """Why ``quantity`` drifted between two sets of replicates, or None: more than 3
+    standard errors of the difference plus 3% of the level (for the enabling share, 3% in
+    twenty years is 0.45% over 2018-2021, against the 15% target)."""
+    a, b = before[quantity], after[quantity]
+    se = np.sqrt(a.var(ddof=1) / REPLICATES + b.var(ddof=1) / REPLICATES)
+    if abs(b.mean() - a.mean()) <= 3 * se + 0.03 * abs(a.mean()):
+        return None
+    return f"{quantity}: {a.mean():.4f} before, {b.mean():.4f} after (se {se:.4f})"
+
+
+# Sector experience is left out: it still rises by about a quarter between 20 and 40 years
+# of spin-up (from 0.0055 to 0.0070, UKN0 defaults), but at that level it moves a
+# provider's score by under 0.001 (w_experience 0.25) and the enabling share not at all
+# beyond noise (docs/model.md, section 5).
+@pytest.mark.parametrize("quantity", ["enabling share", "mean capability", "mean reputation",
+                                      "mean maturity", "mean awareness", "ties per firm"])
+def test_twenty_more_years_of_constant_drivers_change_nothing_beyond_noise(
+        after_20_and_40_years, quantity):
+    assert drift_problem(*after_20_and_40_years, quantity) is None
+
+
+def test_without_spin_up_the_state_drifts(after_20_and_40_years):
+    """The check can fail: from the set-up draw (no successes, ties or experience yet) the
+    same twenty years move the enabling share, awareness and ties far beyond it."""
+    fresh, settled = summaries(0), after_20_and_40_years[0]
+    for quantity in ("enabling share", "mean awareness", "ties per firm"):
+        assert drift_problem(fresh, settled, quantity) is not None, quantity
+
+
+def test_the_spin_up_keeps_populations_and_records_nothing():
+    model = RegionModel(REGION, scale=0.05, seed=3, spinup_years=5, calibrated=False)
+    set_up = RegionModel(REGION, scale=0.05, seed=3, spinup_years=0, calibrated=False)
+    assert model.smes.alive.sum() == set_up.smes.alive.sum()
+    assert model.firms.alive.sum() == set_up.firms.alive.sum()
+    assert model.quarter == -1
+    assert all(not series.any() for series in model.series.values())
+    assert np.allclose(model.frontier, model.params["frontier_start"])
+    # dead rows of the spin-up are dropped: the tables hold the living (and agents a
+    # running project still names) only
+    referenced = set(model.projects.provider.tolist())
+    assert all(model.smes.alive[i] or i in referenced for i in range(model.smes.n))
