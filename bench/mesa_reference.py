@@ -47,6 +47,7 @@ from simulation.kernels.dynamics import SME_SIZE_CAP
 from simulation.kernels.entry import FIRM_SIZE_CAP
 from simulation.params import resolve_params
 from simulation.region import (
+    COMPACT_EVERY,
     ENABLING_WINDOW,
     INITIAL_AGE_SPREAD,
     MAX_INITIAL_AGE,
@@ -538,9 +539,10 @@ class ReferenceRegion(mesa.Model):
         self.providers: list[ReferenceSME] = []
         self._populate()
         self.observe_firms()
-        while self.quarter < -1:  # the spin-up
+        while self.quarter < -1:  # the spin-up, compacted every COMPACT_EVERY quarters
             self.step()
-        self.compact()
+            if (self.quarter + 1) % COMPACT_EVERY == 0:
+                self.compact()
 
     # --- draws keyed on the current quarter ----------------------------------------
     def uniform(self, agent: int, purpose: int, k: int) -> float:

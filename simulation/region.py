@@ -7,6 +7,7 @@ what each phase does to one region. Reported counts are in full-population units
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -80,6 +81,9 @@ the exit hazards, truncated here (100 years; under 1% of the mass lies beyond)."
 SPINUP_YEARS = 20
 """Years simulated before the burn-in, drivers held at their starting values, so that the
 burn-in starts from the model's own steady state (docs/model.md, section 5)."""
+
+COMPACT_EVERY = 20
+"""Quarters between two compactions of the tables in the spin-up (and one at its end)."""
 
 
 _NEWBORN = np.ones(1)
@@ -278,10 +282,7 @@ class RegionModel(QuarterlyModel):
         self._populate()
         self._observe_firms()
         self._spin_up()
-        self.instruments = [
-            self._build_instrument(spec, k)
-            for k, spec in enumerate(s for s in instruments if self.code in s.regions)
-        ]
+        self._add_instruments(instruments)
         self._sme_views = ViewRegistry(self, DigitalSME)
         self._firm_views = ViewRegistry(self, SmartFirm)
         self.datacollector = mesa.DataCollector(model_reporters=MODEL_REPORTERS)
@@ -306,8 +307,9 @@ class RegionModel(QuarterlyModel):
         self._add_firms(n_firms, INITIAL_AGE_SPREAD)
 
     def _spin_up(self) -> None:
-        """Simulate the spin-up quarters (``q < 0``), then drop the rows of agents that died
-        in them (no running project refers to them), keeping the others' order.
+        """Simulate the spin-up quarters (``q < 0``), dropping the rows of agents that died
+        (no running project refers to them) every COMPACT_EVERY quarters and at the end,
+        keeping the others' order.
 
         During the spin-up the frontier stays at ``frontier_start``, nothing is recorded, and
         entry replaces every exit, so populations keep their set-up size while ages,
@@ -317,7 +319,8 @@ class RegionModel(QuarterlyModel):
 
         while self.quarter < -1:
             run_quarter([self], self.quarter + 1, exchange=None)
-        self._compact()
+            if (self.quarter + 1) % COMPACT_EVERY == 0:
+                self._compact()
 
     def _compact(self) -> None:
         """Drop dead agents' rows not referenced by a running project; renumber the rest.
@@ -369,6 +372,23 @@ class RegionModel(QuarterlyModel):
                    f.absorptive, f.awareness, f.productivity, self.sector_ids,
                    self.sector_cum_weights, self.quarter, self.stream, self.frontier,
                    self.maturity_exponent, age_spread)
+
+    def with_instruments(self, instruments: Sequence[InstrumentSpec]) -> RegionModel:
+        """A copy of this model before its first quarter, with ``instruments`` added (those
+        naming its region): the same run as a model built with them, without simulating
+        the spin-up again (common random numbers between a base and a policy run)."""
+        if self.quarter != -1 or self.instruments:
+            raise ValueError("with_instruments copies a model with no instruments that has "
+                             "not been stepped yet")
+        twin = copy.deepcopy(self)
+        twin._add_instruments(instruments)
+        return twin
+
+    def _add_instruments(self, instruments: Sequence[InstrumentSpec]) -> None:
+        self.instruments = [
+            self._build_instrument(spec, k)
+            for k, spec in enumerate(s for s in instruments if self.code in s.regions)
+        ]
 
     def _build_instrument(self, spec: InstrumentSpec, index: int) -> PolicyInstrument:
         sectors = spec.sectors or self.spec.sectors

@@ -166,6 +166,14 @@ class Table:
             arr[kept : self.n] = col.fill
         self.n = kept
 
+    def __getstate__(self) -> dict:
+        """The columns and row count (copies and pickles rebuild the views from them)."""
+        return {"_columns": self._columns, "_data": self._data, "_n": self._n}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._refresh_views()
+
     def nbytes(self) -> int:
         """Bytes allocated by all columns."""
         return sum(a.nbytes for a in self._data.values())

@@ -86,3 +86,23 @@ def test_the_spin_up_keeps_populations_and_records_nothing():
     # running project still names) only
     referenced = set(model.projects.provider.tolist())
     assert all(model.smes.alive[i] or i in referenced for i in range(model.smes.n))
+
+
+def test_a_policy_run_copied_after_the_spin_up_equals_one_built_with_its_instruments():
+    from simulation.instruments import INSTRUMENT_TYPES
+    from simulation.region import InstrumentSpec
+
+    declared = INSTRUMENT_TYPES["innovation_voucher"].declared_params()
+    params = {name: p.default for name, p in declared.items()} | {"budget_per_year": 5e5}
+    voucher = InstrumentSpec("innovation_voucher", "v", params, "2019Q1", "2021Q4", ("FI19",))
+    built = RegionModel("FI19", scale=0.1, seed=4, replicate=1, end_year=2021,
+                        instruments=(voucher,)).run()
+    base = RegionModel("FI19", scale=0.1, seed=4, replicate=1, end_year=2021)
+    copied = base.with_instruments((voucher,)).run()
+    base.run()
+    assert copied.series["public_spend"].sum() > 0
+    for name, series in built.series.items():
+        assert np.array_equal(series, copied.series[name]), name
+    assert not np.array_equal(base.series["public_spend"], copied.series["public_spend"])
+    with pytest.raises(ValueError, match="not been stepped"):
+        base.with_instruments((voucher,))
