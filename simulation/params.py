@@ -66,18 +66,20 @@ MODEL_PARAMS: Mapping[str, Param] = MappingProxyType(
             "maturity gap starts a digital project.", fit=(0.01, 0.2),
         ),
         "demand_size_elasticity": Param(
-            0.3, 0.0, 1.5, "elasticity", _ASSUMED,
+            0.3, 0.0, 1.5, "elasticity", _FITTED,
             "Elasticity of the demand hazard to firm size: the hazard scales as "
             "(employees / 10)^elasticity, so larger firms digitalise sooner (the size "
-            "gradient of digital intensity, digital_intensity_2021.csv).",
+            "gradient of digital intensity, digital_intensity_2021.csv).", fit=(0.0, 1.0),
         ),
         "frontier_start": Param(
-            0.55, 0.1, 1.0, "maturity", _ASSUMED,
-            "Digital frontier of every smart sector at the start of the burn-in.",
+            0.55, 0.34, 1.0, "maturity", _FITTED,
+            "Digital frontier of every smart sector in the spin-up and at the start of the "
+            "burn-in (above the basic level 4/12).", fit=(0.4, 0.9),
         ),
         "frontier_growth": Param(
-            0.006, 0.0, 0.05, "maturity per quarter", _ASSUMED,
-            "Quarterly advance of the sector frontier (technology progress).",
+            0.006, 0.0, 0.05, "maturity per quarter", _FITTED,
+            "Quarterly advance of the sector frontier from the burn-in on (technology "
+            "progress).", fit=(0.0, 0.012),
         ),
         "bass_p": Param(
             0.0075, 0.0, 0.1, "per quarter",

@@ -59,11 +59,15 @@ def installed_fit(smoke_fit) -> tuple[Path, dict]:
 
 # --- targets -----------------------------------------------------------------------------
 def test_every_region_has_every_target_with_its_source():
-    for code in load_registry():
+    for code, spec in load_registry().items():
         targets = load_targets(code)
+        trends = [name for name, figure in (("firm_growth", spec.firm_growth_rate),
+                                            ("digital_jobs_growth", spec.ict_employment_growth))
+                  if figure is not None]
         assert [t.name for t in targets] == [
             "digital_smes_2018", "smart_firms_2018", "entry_rate", "exit_rate", "survival_1y",
-            "survival_5y", "dii_basic_2021", "size_tail", "voucher_additionality"]
+            "survival_5y", "dii_basic_2021", "dii_basic_medium_2021", "dii_high_2021",
+            "dii_very_high_2021", *trends, "size_tail", "voucher_additionality"]
         for t in targets:
             assert t.uncertainty > 0 and t.weight > 0 and t.rows and t.source, (code, t.name)
 

@@ -8,11 +8,12 @@ and once under the voucher scenario of targets.toml, with the same seed and repl
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 
 import numpy as np
 
-from ..region import InstrumentSpec, RegionModel
+from ..kernels.demand import BASIC_MATURITY, HIGH_MATURITY, VERY_HIGH_MATURITY
+from ..region import BASELINE_YEAR, InstrumentSpec, RegionModel
 from ..state import NO_QUARTER
 from .targets import VoucherScenario
 
@@ -24,6 +25,9 @@ WINDOW_YEARS = (2018, 2021)
 
 TAIL_SIZES = (10.0, 100.0)
 """Sizes (persons) between which the Zipf exponent is measured: one decade."""
+
+MEDIUM, SME_SIZES = (50.0, 250.0), (10.0, 250.0)
+"""Size classes of the digital intensity survey (persons employed)."""
 
 
 def region_scale(n_smart_firms: float, firms: int) -> float:
@@ -44,14 +48,13 @@ def voucher_spec(code: str, n_smart_firms: float, scenario: VoucherScenario) -> 
 
 def run_pair(code: str, params: Mapping[str, float], scale: float, seed: int, replicate: int,
              voucher: InstrumentSpec | None) -> tuple[RegionModel, RegionModel | None]:
-    """Run business as usual and (if given) the voucher scenario to MEASURE_YEAR's end."""
-    def run(instruments: Sequence[InstrumentSpec]) -> RegionModel:
-        return RegionModel(code, scale=scale, seed=seed, replicate=replicate,
-                           end_year=MEASURE_YEAR, params=params, instruments=instruments,
-                           calibrated=False).run()
-
-    base = run(())
-    return base, (run((voucher,)) if voucher is not None else None)
+    """Run business as usual and (if given) the voucher scenario to MEASURE_YEAR's end,
+    from the same spin-up."""
+    base = RegionModel(code, scale=scale, seed=seed, replicate=replicate, end_year=MEASURE_YEAR,
+                       params=params, calibrated=False)
+    policy = base.with_instruments((voucher,)) if voucher is not None else None
+    base.run()
+    return base, (policy.run() if policy is not None else None)
 
 
 def _at_q4(model: RegionModel, series: str, year: int) -> float:
@@ -100,6 +103,26 @@ def _voucher_additionality(base: RegionModel, policy: RegionModel | None) -> flo
     return float(extra * base.scale / redeemed) if redeemed > 0 else float("nan")
 
 
+def _intensity_share(model: RegionModel, sizes: tuple[float, float], level: float) -> float:
+    """Share of alive smart firms with ``sizes[0] <= employees < sizes[1]`` whose maturity
+    is at least ``level``, at the end of the run (MEASURE_YEAR's fourth quarter)."""
+    f = model.firms
+    employees = f.employees[f.alive]
+    size_class = (employees >= sizes[0]) & (employees < sizes[1])
+    if not size_class.any():
+        return float("nan")
+    return float((f.maturity[f.alive][size_class] >= level).mean())
+
+
+def _yearly_growth(model: RegionModel, series: str) -> float:
+    """Yearly growth rate of ``series`` from the baseline year's to MEASURE_YEAR's fourth
+    quarter, ``(end / start)^(1 / years) - 1``."""
+    start, end = (_at_q4(model, series, y) for y in (BASELINE_YEAR, MEASURE_YEAR))
+    if start <= 0:
+        return float("nan")
+    return float((end / start) ** (1.0 / (MEASURE_YEAR - BASELINE_YEAR)) - 1.0)
+
+
 Moment = Callable[[RegionModel, "RegionModel | None"], float]
 
 MOMENTS: Mapping[str, Moment] = {
@@ -112,6 +135,11 @@ MOMENTS: Mapping[str, Moment] = {
     "dii_basic_share_2021": lambda b, v: float(
         b.series["dii_basic_share"][b.calendar.index(2021, 1) : b.calendar.index(2021, 4) + 1]
         .mean()),
+    "dii_basic_share_medium": lambda b, v: _intensity_share(b, MEDIUM, BASIC_MATURITY),
+    "dii_high_share": lambda b, v: _intensity_share(b, SME_SIZES, HIGH_MATURITY),
+    "dii_very_high_share": lambda b, v: _intensity_share(b, SME_SIZES, VERY_HIGH_MATURITY),
+    "firm_growth": lambda b, v: _yearly_growth(b, "firms_alive"),
+    "sme_jobs_growth": lambda b, v: _yearly_growth(b, "sme_jobs"),
     "firm_size_tail_exponent": lambda b, v: _tail(b),
     "voucher_additionality": _voucher_additionality,
 }

@@ -70,8 +70,9 @@ def load_targets(code: str, calibration_dir: Path | None = None) -> list[Target]
     doc, file = _read(folder)
     rows = read_rows(folder / "data")
     spec = get_region(code)
-    return [_target(entry, f"targets[{i}]", file, spec, rows)
-            for i, entry in enumerate(doc.get("targets", []))]
+    targets = (_target(entry, f"targets[{i}]", file, spec, rows)
+               for i, entry in enumerate(doc.get("targets", [])))
+    return [t for t in targets if t is not None]
 
 
 def voucher_scenario(calibration_dir: Path | None = None) -> VoucherScenario:
@@ -109,8 +110,9 @@ def _get(entry: Mapping[str, Any], key: str, kind: type | tuple[type, ...], file
 
 
 def _target(entry: Mapping[str, Any], where: str, file: str, spec: RegionSpec,
-            rows: Mapping[str, Any]) -> Target:
-    """Build one region's Target from a targets.toml entry."""
+            rows: Mapping[str, Any]) -> Target | None:
+    """Build one region's Target from a targets.toml entry (None where the entry is
+    ``optional`` and the region's registry has no such figure)."""
     from .moments import MOMENTS
 
     moment = _get(entry, "moment", str, file, where)
@@ -121,6 +123,8 @@ def _target(entry: Mapping[str, Any], where: str, file: str, spec: RegionSpec,
     if "figure" in entry:
         figure = _get(entry, "figure", str, file, where)
         derived = getattr(spec, figure, None)
+        if derived is None and entry.get("optional") is True and hasattr(spec, figure):
+            return None
         if not isinstance(derived, Derived):
             fields = [k for k, v in vars(spec).items() if isinstance(v, Derived)]
             raise InputError(file, f"{where}.figure", "a derived figure of the region registry",

@@ -9,6 +9,12 @@ from .parallel import row_kernel, sector_values
 BASIC_MATURITY = 4.0 / 12.0
 """Maturity at which a firm has at least basic digital intensity (4 of 12 indicators)."""
 
+HIGH_MATURITY = 7.0 / 12.0
+"""Maturity at which a firm has high digital intensity (7 of 12; Eurostat DII v3 levels)."""
+
+VERY_HIGH_MATURITY = 10.0 / 12.0
+"""Maturity at which a firm has very high digital intensity (10 of 12)."""
+
 
 @row_kernel
 def demand(alive, sector, employees, maturity, awareness, absorptive, in_project,
