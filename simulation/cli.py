@@ -45,6 +45,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--replicates", type=_positive_int, help="override scenario.replicates")
     run.add_argument("--seed", type=_seed, help="override scenario.seed")
     run.add_argument("--scale", type=_scale, help="override scenario.scale (0 < x <= 1)")
+    _add_parameters(run)
     run.add_argument("--out", type=Path, help="output folder (default runs/<scenario name>)")
     _add_overwrite(run)
     _add_workers(run, "parallel processes for replicates")
@@ -63,6 +64,7 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("--seed", type=_seed, help="override the base's seed (applies to all)")
     compare.add_argument("--scale", type=_scale,
                          help="override the base's scale, 0 < x <= 1 (applies to all)")
+    _add_parameters(compare)
     compare.add_argument("--out", type=Path,
                          help="output folder (default runs/compare-<base>-vs-<policies>)")
     _add_overwrite(compare)
@@ -79,9 +81,18 @@ def _parser() -> argparse.ArgumentParser:
     calib.add_argument("--mode", choices=("full", "smoke"), default="full",
                        help="full (the committed fit, calibration/regions/) or smoke (a quick "
                             "check, written to calibration/smoke/, never read by the models)")
-    _add_workers(calib, "regions fitted at once, one process each")
+    _add_workers(calib, "regions fitted at once, one process each (--posterior: processes "
+                        "or Dask workers for one region's simulations)")
     calib.add_argument("--force", action="store_true",
                        help="refit regions whose file is already current")
+    calib.add_argument("--posterior", action="store_true",
+                       help="the posterior over calibration/priors.toml (calibration/posteriors/; "
+                            "resumes after a kill) instead of the point fit")
+    where = calib.add_mutually_exclusive_group()
+    where.add_argument("--scheduler", metavar="ADDRESS",
+                       help="--posterior: simulate on a running Dask scheduler (tcp://host:8786)")
+    where.add_argument("--dask-local", action="store_true",
+                       help="--posterior: simulate on a Dask LocalCluster of --workers processes")
     calib.set_defaults(handler=_calibrate)
 
     for name, help_text in (("sweep", "run a sweep file's design points (resumable)"),
@@ -112,15 +123,23 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from .fitted import check_fitted
     from .folders import claim_folder
     from .outputs import run_identity, write_run
-    from .runner import add_growth, checkpointed, content_key, run_replicates, summarise
+    from .runner import (
+        add_growth,
+        check_inputs,
+        checkpointed,
+        content_key,
+        replicates_per_set,
+        run_replicates,
+        summarise,
+    )
     from .scenario import load_scenario
 
     scenario = load_scenario(args.scenario).with_overrides(
-        replicates=args.replicates, seed=args.seed, scale=args.scale)
-    check_fitted(scenario.regions)
+        replicates=args.replicates, seed=args.seed, scale=args.scale,
+        parameters=args.parameters)
+    check_inputs(scenario)
     out = args.out or Path("runs") / scenario.name
     if claim_folder(out, "run", content_key(scenario), run_identity(scenario), args.overwrite):
         done = checkpointed(out / ".replicates", scenario)
@@ -128,7 +147,8 @@ def _run(args: argparse.Namespace) -> int:
                       "replicates already done", highlight=False)
     console.print(f"[bold]{scenario.name}[/]: {len(scenario.regions)} regions, "
                   f"{scenario.replicates} replicates, scale {scenario.scale:g}, "
-                  f"seed {scenario.seed}, {args.workers} worker(s) x {args.threads} thread(s)")
+                  f"seed {scenario.seed}, {_parameters_note(scenario)}, {args.workers} "
+                  f"worker(s) x {args.threads} thread(s)")
     t0 = time.perf_counter()
     with _progress() as bar:
         task = bar.add_task("replicates", total=scenario.replicates)
@@ -136,13 +156,26 @@ def _run(args: argparse.Namespace) -> int:
                             on_done=lambda r: bar.advance(task), threads=args.threads)
     wall = time.perf_counter() - t0
     ts = add_growth(ts)
-    summary = summarise(ts)
+    summary = summarise(ts, per_set=replicates_per_set(scenario))
     write_run(out, scenario, ts, summary, {"wall_time_s": round(wall, 2),
                                            "workers": args.workers, "threads": args.threads})
     _print_summary(summary)
-    console.print(f"wrote {out}/summary.csv, timeseries.parquet, manifest.json, kpi.png "
-                  f"in {wall:.1f} s")
+    console.print(f"wrote {out}/summary.csv, timeseries.parquet, parameters.parquet, "
+                  f"manifest.json, kpi.png in {wall:.1f} s")
     return 0
+
+
+def _add_parameters(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--parameters", choices=("posterior", "point"),
+                        help="posterior: each pair of replicates draws a parameter set from "
+                             "each region's posterior (the default of scenario files); point: "
+                             "the fitted point values (calibration/regions/)")
+
+
+def _parameters_note(scenario) -> str:
+    if scenario.parameters == "posterior":
+        return "parameter sets drawn from the posteriors (one per 2 replicates)"
+    return "fitted point parameters"
 
 
 def _print_summary(summary) -> None:
@@ -165,20 +198,20 @@ def _print_summary(summary) -> None:
 
 def _compare(args: argparse.Namespace) -> int:
     from .compare import YEARS, compare, plan
-    from .fitted import check_fitted
     from .folders import claim_folder, content_key_of
     from .outputs import run_identity
-    from .runner import checkpointed
+    from .runner import check_inputs, checkpointed
     from .scenario import load_scenario
 
     base = load_scenario(args.base).with_overrides(
-        replicates=args.replicates, seed=args.seed, scale=args.scale)
+        replicates=args.replicates, seed=args.seed, scale=args.scale,
+        parameters=args.parameters)
     policies = [load_scenario(path) for path in args.policies]
     scenarios = plan(base, policies, contributions=not args.no_contributions)
     runs = scenarios.distinct()
     out = args.out or Path("runs") / (
         f"compare-{base.name}-vs-{'+'.join(p.name for p in policies)}")
-    check_fitted(base.regions)
+    check_inputs(base)
     # The base and the policies define a comparison; with or without contributions, it
     # resumes in the same folder (the runs without each instrument are extra replicates).
     identity = {"base": run_identity(scenarios.base),
@@ -278,6 +311,11 @@ def _calibrate(args: argparse.Namespace) -> int:
         except KeyError as exc:
             raise InputError("command line", "--region", "a region code (devise regions)",
                              repr(code), str(exc.args[0])) from None
+    if args.posterior:
+        return _calibrate_posterior(codes, args)
+    if args.scheduler or args.dask_local:
+        raise InputError("command line", "--scheduler" if args.scheduler else "--dask-local",
+                         "--posterior with it (the point fit runs one process per region)")
     skipped = [c for c in codes if not args.force and is_current(c, args.mode)]
     todo = [c for c in codes if c not in skipped]
     if skipped:
@@ -307,8 +345,36 @@ def _calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _calibrate_posterior(codes: list[str], args: argparse.Namespace) -> int:
+    """``devise calibrate --posterior``: one region after another, each region's
+    simulations on ``--workers`` processes (or Dask); current posteriors are skipped."""
+    from .calibration.posterior import calibrate_posterior, posterior_is_current, write_posterior
+
+    skipped = [c for c in codes if not args.force and posterior_is_current(c, args.mode)]
+    if skipped:
+        console.print(f"current, skipped (use --force to redo): {', '.join(skipped)}")
+    started = time.perf_counter()
+    todo = [c for c in codes if c not in skipped]
+    with _progress() as bar:
+        for code in todo:
+            task = bar.add_task(f"{code} posterior", total=None)
+
+            def tick(done: int, total: int, code=code, task=task) -> None:
+                bar.update(task, completed=done, total=total,
+                           description=f"{code} posterior (simulations)")
+
+            result = calibrate_posterior(code, args.mode, args.workers, args.scheduler,
+                                         args.dask_local, tick)
+            path = write_posterior(result)
+            bar.update(task, description=f"{code} posterior: {len(result.u)} simulations, "
+                       f"{len(result.kept)} kept; wrote {path.name}")
+    console.print(f"posterior of {len(todo)} region(s) in {time.perf_counter() - started:.0f} s "
+                  f"({args.mode} mode)")
+    return 0
+
+
 def _sweep(args: argparse.Namespace) -> int:
-    from .fitted import check_fitted
+    from .runner import check_inputs
     from .sweep.execute import execute_sweep, point_means, prepare_sweep
     from .sweep.functions import DeviseRun
     from .sweep.report import summarise_sweep, write_sensitivity
@@ -319,7 +385,7 @@ def _sweep(args: argparse.Namespace) -> int:
     if args.analyse:
         check_analysis(spec)
     if isinstance(spec.function, DeviseRun):
-        check_fitted(spec.function.base.regions)
+        check_inputs(spec.function.base)
     out = args.out or Path("runs") / f"sweep-{spec.name}"
     sweep = prepare_sweep(spec, out, args.overwrite)
     design, runs = sweep.points, sweep.runs

@@ -22,7 +22,13 @@ from scipy import stats
 from .errors import InputError
 from .outputs import write_comparison
 from .region import BASELINE_YEAR, InstrumentSpec
-from .runner import TARGET_GROWTH, content_key, run_replicates
+from .runner import (
+    TARGET_GROWTH,
+    content_key,
+    parameter_share,
+    replicates_per_set,
+    run_replicates,
+)
 from .scenario import Scenario
 
 YEARS = (2021, 2022)
@@ -66,7 +72,7 @@ def outcomes(ts: pd.DataFrame, years: Sequence[int] = YEARS) -> pd.DataFrame:
 
 
 def comparison_table(base_ts: pd.DataFrame, policy_ts: pd.DataFrame,
-                     years: Sequence[int] = YEARS) -> pd.DataFrame:
+                     years: Sequence[int] = YEARS, per_set: int | None = None) -> pd.DataFrame:
     """One row per region and ``ALL``: a policy against the base, replicates paired.
 
     Columns: region, replicates, ``base_enabling_Y`` and ``policy_enabling_Y`` (means at
@@ -77,7 +83,9 @@ def comparison_table(base_ts: pd.DataFrame, policy_ts: pd.DataFrame,
     with growth on the baseline of at least :data:`~simulation.runner.TARGET_GROWTH`),
     ``base_spend_Y``/``policy_spend_Y`` (mean public spend in EUR over the reported period
     to the end of ``Y``), ``additional_spend_Y`` and ``cost_per_sme_Y`` (see
-    :func:`cost_per_sme`).
+    :func:`cost_per_sme`); with ``per_set`` (replicates sharing a posterior parameter set),
+    ``additional_Y_param_share``, the share of the variance of the additional SMEs that
+    lies between parameter sets (:func:`~simulation.runner.parameter_share`).
     """
     base, policy = outcomes(base_ts, years), outcomes(policy_ts, years)
     diff = _paired(policy, base)
@@ -100,6 +108,10 @@ def comparison_table(base_ts: pd.DataFrame, policy_ts: pd.DataFrame,
                 f"additional_spend_{year}": extra_spend,
                 f"cost_per_sme_{year}": cost_per_sme(extra_spend, band[""]),
             }
+            if per_set:
+                extra = d[f"enabling_{year}"]
+                row[f"additional_{year}_param_share"] = parameter_share(
+                    extra.to_numpy(), extra.index.to_numpy(), per_set)
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -200,7 +212,8 @@ class Plan:
 def plan(base: Scenario, policies: Sequence[Scenario], contributions: bool = True) -> Plan:
     """Check that the scenarios can be compared; list what the comparison runs.
 
-    The policies take the base's seed, replicates and scale.
+    The policies take the base's seed, replicates, scale and parameters (posterior or
+    point), so that replicate r of each runs with the same parameter set.
 
     Raises:
         InputError: The base does not simulate the baseline year to 2022, a policy differs
@@ -226,7 +239,7 @@ def plan(base: Scenario, policies: Sequence[Scenario], contributions: bool = Tru
                              repr(policy.name))
         names.add(policy.name)
         aligned.append(policy.with_overrides(seed=base.seed, replicates=base.replicates,
-                                             scale=base.scale))
+                                             scale=base.scale, parameters=base.parameters))
     left_out = []
     for policy in aligned if contributions else ():
         for spec in policy.instruments:
@@ -295,8 +308,9 @@ def compare(base: Scenario, policies: Sequence[Scenario], workers: int = 1,
     b = ts(scenarios.base)
     result = Comparison(
         plan=scenarios,
-        comparison=_stack("policy", [(p.name, comparison_table(b, ts(p)))
-                                     for p in scenarios.policies]),
+        comparison=_stack("policy", [
+            (p.name, comparison_table(b, ts(p), per_set=replicates_per_set(scenarios.base)))
+            for p in scenarios.policies]),
         contributions=_stack("policy", [
             (p.name, contributions_table(b, ts(p), [(spec, ts(w)) for q, spec, w
                                                     in scenarios.left_out if q is p]))

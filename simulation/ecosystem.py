@@ -7,6 +7,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from . import rng
+from .errors import InputError
+from .posteriors import PARAMETER_MODES, draw_set
 from .region import InstrumentSpec, Outcomes, QuarterlyModel, RegionModel, Requests
 from .regions import region_codes
 from .schedule import run_quarter
@@ -80,6 +82,9 @@ class Ecosystem(QuarterlyModel):
         regions: Region codes (default: all ten, in partner order).
         scale, seed, replicate, start_year, end_year, burn_in_years, params, instruments:
             as for :class:`RegionModel`, applied to every region.
+        parameters: ``"point"`` (each region's fitted point values) or ``"posterior"``
+            (each region draws a parameter set from its posterior for this replicate,
+            :func:`simulation.posteriors.draw_set`); ``params`` override either.
         rng: Mesa-style generator seed (alternative to ``seed``).
     """
 
@@ -95,17 +100,25 @@ class Ecosystem(QuarterlyModel):
         burn_in_years: int = 5,
         params: Mapping[str, float] | None = None,
         instruments: Sequence[InstrumentSpec] = (),
+        parameters: str = "point",
     ) -> None:
         super().__init__(seed=seed, rng=rng)
+        if parameters not in PARAMETER_MODES:
+            raise InputError("Ecosystem", "parameters", f"one of {', '.join(PARAMETER_MODES)}",
+                             repr(parameters))
         run_seed = seed if isinstance(seed, int) else int(self.rng.integers(2**63))
         codes = list(regions) if regions else list(region_codes())
-        self.regions: dict[str, RegionModel] = {
-            code: RegionModel(code, scale=scale, seed=run_seed, replicate=replicate,
-                              start_year=start_year, end_year=end_year,
-                              burn_in_years=burn_in_years, params=params,
-                              instruments=instruments)
-            for code in codes
-        }
+        self.parameter_sets: dict[str, int] = {}
+        self.regions: dict[str, RegionModel] = {}
+        for code in codes:
+            drawn: dict[str, float] = {}
+            if parameters == "posterior":
+                row, drawn = draw_set(code, region_codes().index(code), run_seed, replicate)
+                self.parameter_sets[code] = row
+            self.regions[code] = RegionModel(
+                code, scale=scale, seed=run_seed, replicate=replicate, start_year=start_year,
+                end_year=end_year, burn_in_years=burn_in_years,
+                params={**drawn, **(params or {})}, instruments=instruments)
         first = next(iter(self.regions.values()))
         self.calendar = first.calendar
         self.timings = first.timings

@@ -1,8 +1,8 @@
 """What runs and comparisons write.
 
-A run writes summary.csv, timeseries.parquet, manifest.json and kpi.png; a comparison
-writes comparison.csv, contributions.csv, timeseries.parquet, manifest.json,
-comparison.png and contributions.png.
+A run writes summary.csv, timeseries.parquet, parameters.parquet, manifest.json and
+kpi.png; a comparison writes comparison.csv, contributions.csv, timeseries.parquet,
+parameters.parquet, manifest.json, comparison.png and contributions.png.
 
 Everything is written into a temporary folder beside the destination and moved into
 place at the end, so a failed or interrupted run never leaves half-written outputs.
@@ -26,7 +26,8 @@ import pandas as pd
 
 from . import __version__
 from .fitted import calibration_used
-from .runner import code_fingerprint, content_key
+from .posteriors import posterior_used
+from .runner import code_fingerprint, content_key, parameter_table, replicates_per_set
 from .scenario import Scenario
 
 if TYPE_CHECKING:
@@ -56,12 +57,13 @@ def staged(out: Path) -> Iterator[Path]:
 
 def write_run(out: Path, scenario: Scenario, ts: pd.DataFrame, summary: pd.DataFrame,
               extra: Mapping[str, Any]) -> None:
-    """Write a run's four outputs into ``out`` (replacing those files if present)."""
+    """Write a run's five outputs into ``out`` (replacing those files if present)."""
     from .plotting import kpi_figure, save  # matplotlib only when figures are written
 
     with staged(out) as staging:
         summary.to_csv(staging / "summary.csv", index=False, float_format="%.6g")
         ts.to_parquet(staging / "timeseries.parquet", index=False)
+        parameter_table(scenario).to_parquet(staging / "parameters.parquet", index=False)
         (staging / "manifest.json").write_text(json.dumps(manifest(scenario, extra), indent=2))
         save(kpi_figure(ts, f"{scenario.name}: enabling digital SMEs against the 15% target"),
              staging / "kpi.png")
@@ -72,7 +74,8 @@ def write_comparison(out: Path, result: Comparison, settings: Mapping[str, Any])
     """Write a comparison's outputs into ``out`` (replacing those files if present).
 
     ``comparison.csv``, ``contributions.csv``, ``timeseries.parquet`` (every scenario,
-    column ``scenario``), ``manifest.json`` (the comparison's settings, then
+    column ``scenario``), ``parameters.parquet`` (the same, of the parameter values each
+    region and replicate ran with), ``manifest.json`` (the comparison's settings, then
     :func:`manifest` of each scenario with its content key), ``comparison.png`` and,
     when there are contributions, ``contributions.png`` (an older one is removed otherwise).
     """
@@ -95,6 +98,8 @@ def write_comparison(out: Path, result: Comparison, settings: Mapping[str, Any])
             getattr(result, name).to_csv(staging / f"{name}.csv", index=False,
                                          float_format="%.10g")
         result.timeseries.to_parquet(staging / "timeseries.parquet", index=False)
+        pd.concat([parameter_table(s).assign(scenario=s.name) for s in plan.named()],
+                  ignore_index=True).to_parquet(staging / "parameters.parquet", index=False)
         (staging / "manifest.json").write_text(json.dumps(doc, indent=2))
         save(comparison_figure(result.comparison, f"Additional enabling SMEs: {title}"),
              staging / "comparison.png")
@@ -137,7 +142,11 @@ def manifest(scenario: Scenario, extra: Mapping[str, Any]) -> dict[str, Any]:
                     "burn_in_years": scenario.burn_in_years},
         "model_overrides": dict(scenario.model),
         "instruments": [s.name for s in scenario.instruments],
+        "parameters": scenario.parameters,
+        "replicates_per_parameter_set": replicates_per_set(scenario),
         "calibration": {code: calibration_used(code) for code in scenario.regions},
+        "posterior": ({code: posterior_used(code) for code in scenario.regions}
+                      if scenario.parameters == "posterior" else None),
         **extra,
     }
 
@@ -147,6 +156,6 @@ def run_identity(scenario: Scenario) -> dict[str, Any]:
     return {"scenario": scenario.name, "scale": scenario.scale, "seed": scenario.seed,
             "regions": list(scenario.regions),
             "horizon": [scenario.start_year, scenario.end_year, scenario.burn_in_years],
-            "model_overrides": dict(scenario.model),
+            "model_overrides": dict(scenario.model), "parameters": scenario.parameters,
             "instruments": [s.name for s in scenario.instruments],
             "content": content_key(scenario), "code": code_fingerprint()}

@@ -66,10 +66,10 @@ MODEL_PARAMS: Mapping[str, Param] = MappingProxyType(
             "maturity gap starts a digital project.", fit=(0.01, 0.2),
         ),
         "demand_size_elasticity": Param(
-            0.3, 0.0, 1.5, "elasticity", _FITTED,
+            0.3, 0.0, 2.0, "elasticity", _FITTED,
             "Elasticity of the demand hazard to firm size: the hazard scales as "
             "(employees / 10)^elasticity, so larger firms digitalise sooner (the size "
-            "gradient of digital intensity, digital_intensity_2021.csv).", fit=(0.0, 1.0),
+            "gradient of digital intensity, digital_intensity_2021.csv).", fit=(0.0, 1.5),
         ),
         "frontier_start": Param(
             0.55, 0.34, 1.0, "maturity", _FITTED,

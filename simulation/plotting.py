@@ -195,6 +195,49 @@ def calibration_figure(record: dict) -> plt.Figure:
     return fig
 
 
+def posterior_figure(record: dict, sets: pd.DataFrame) -> plt.Figure:
+    """A region's posterior against its prior, parameter by parameter, and the posterior
+    correlations between parameters.
+
+    ``record`` is the posterior summary (:func:`simulation.calibration.posterior.summarise`)
+    and ``sets`` its weighted parameter sets.
+    """
+    params = record["parameters"]
+    names = list(params)
+    cols = 5
+    rows = math.ceil(len(names) / cols) + 1
+    fig, axes = plt.subplots(rows, cols, figsize=(3.0 * cols, 2.2 * rows + 0.6), squeeze=False)
+    for ax, name in zip(axes.flat, names, strict=False):
+        p = params[name]
+        bins = np.linspace(p["prior_low"], p["prior_high"], 21)
+        ax.hist(sets[name], bins=bins, weights=sets["weight"], density=True, color=PALETTE[0],
+                alpha=0.8, label="posterior")
+        ax.axhline(1.0 / (p["prior_high"] - p["prior_low"]), color=PALETTE[5], linestyle="--",
+                   label="prior")
+        ax.set_title(f"{name}\ncoverage {p['coverage_90']:.2f}", fontsize=8)
+        ax.tick_params(labelsize=7)
+        ax.set_yticks([])
+    for ax in axes.flat[len(names):]:
+        ax.axis("off")
+    cov = np.cov(sets[names].to_numpy().T, aweights=sets["weight"].to_numpy()) if len(sets) > 1 \
+        else np.zeros((len(names), len(names)))
+    sd = np.sqrt(np.clip(np.diag(cov), 1e-300, None))
+    corr = cov / np.outer(sd, sd)
+    ax = fig.add_subplot(rows, 2, 2 * rows - 1)
+    image = ax.imshow(np.nan_to_num(corr), vmin=-1, vmax=1, cmap="RdBu_r")
+    ax.set_xticks(range(len(names)), names, rotation=90, fontsize=5)
+    ax.set_yticks(range(len(names)), names, fontsize=5)
+    ax.set_title("posterior correlations", fontsize=8)
+    fig.colorbar(image, ax=ax, shrink=0.8)
+    head = record["posterior"]
+    axes.flat[0].legend(fontsize=7)
+    fig.suptitle(f"{head['region']}: posterior of {len(names)} parameters from "
+                 f"{head['simulations']} simulations ({head['kept']} kept; 90% interval "
+                 "coverage on synthetic data under each title)", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
 def sensitivity_figure(indices: pd.DataFrame, output: str) -> plt.Figure:
     """Sensitivity indices of one output with their confidence intervals.
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import math
 import multiprocessing
 import os
 from collections.abc import Callable, Mapping
@@ -25,8 +26,9 @@ import pandas as pd
 from . import __version__
 from .calendar import Calendar
 from .ecosystem import Ecosystem
-from .fitted import check_fitted
+from .fitted import check_fitted, fitted_values
 from .kernels.parallel import kernel_threads, set_threads
+from .posteriors import REPLICATES_PER_SET, check_posteriors, draw_set
 from .region import BASELINE_YEAR, SERIES
 from .regions import default_calibration_dir
 from .scenario import Scenario
@@ -78,7 +80,7 @@ def simulate_series(scenario: Scenario, replicate: int) -> Series:
         regions=scenario.regions, scale=scenario.scale, seed=scenario.seed, replicate=replicate,
         start_year=scenario.start_year, end_year=scenario.end_year,
         burn_in_years=scenario.burn_in_years, params=scenario.model,
-        instruments=scenario.instruments,
+        instruments=scenario.instruments, parameters=scenario.parameters,
     ).run()
     return Series(eco.calendar, {code: region.series for code, region in eco.regions.items()})
 
@@ -123,7 +125,7 @@ def run_replicates(
             same scenario content, seed, scale and code version) are loaded, not rerun.
         on_done: Called with the replicate number as each one finishes.
     """
-    check_fitted(scenario.regions)  # a broken calibration file fails before any process
+    check_inputs(scenario)  # a broken calibration file fails before any process
     todo, done = [], {}
     for r in range(scenario.replicates):
         path = _checkpoint(checkpoint_dir, scenario, r)
@@ -159,6 +161,15 @@ def run_replicates(
     return pd.concat([done[r] for r in sorted(done)], ignore_index=True)
 
 
+def check_inputs(scenario: Scenario) -> None:
+    """Read the fitted files (and, for a posterior run, the posterior sets) of the
+    scenario's regions: a missing or broken one is an InputError naming it, before any
+    simulation or output folder."""
+    check_fitted(scenario.regions)
+    if scenario.parameters == "posterior":
+        check_posteriors(scenario.regions)
+
+
 def checkpointed(folder: Path, scenario: Scenario) -> int:
     """How many of ``scenario``'s replicates ``folder`` already holds (reused, not rerun)."""
     return sum(_checkpoint(folder, scenario, r).exists() for r in range(scenario.replicates))
@@ -190,7 +201,8 @@ def content_key(scenario: Scenario) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
-MODEL_INPUTS = ("regions.toml", "targets.toml", "data/*.*", "regions/*.toml")
+MODEL_INPUTS = ("regions.toml", "targets.toml", "data/*.*", "regions/*.toml",
+                "posteriors/*.parquet")
 """Files of the calibration folder a model run reads (not diagnostics figures or smoke fits,
 which calibration writes while other work may be running)."""
 
@@ -229,12 +241,17 @@ def add_growth(ts: pd.DataFrame) -> pd.DataFrame:
     return ts
 
 
-def summarise(ts: pd.DataFrame, years: tuple[int, ...] = (2021, 2022)) -> pd.DataFrame:
+def summarise(ts: pd.DataFrame, years: tuple[int, ...] = (2021, 2022),
+              per_set: int | None = None) -> pd.DataFrame:
     """One row per region, plus ``ALL`` (the regions summed in each replicate).
 
     Columns: region, baseline_enabling (mean at 2018Q4), then for each year Y:
     enabling_Y (mean at YQ4), growth_Y (mean over replicates), growth_Y_p05/p95 (5-95%
-    band), p_target_Y (share of replicates with growth >= 15%), and replicates.
+    band), p_target_Y (share of replicates with growth >= 15%), with ``per_set`` (the
+    replicates sharing a posterior parameter set) growth_Y_param_share (the share of the
+    variance of growth between parameter sets, :func:`parameter_share`), and replicates.
+    Over a posterior run the band and P(target) hold parameter and stochastic uncertainty
+    together.
     """
     q4 = ts[ts["quarter"].str.endswith("Q4")]
     total = q4.groupby(["replicate", "quarter"], as_index=False)["enabling"].sum()
@@ -260,6 +277,55 @@ def summarise(ts: pd.DataFrame, years: tuple[int, ...] = (2021, 2022)) -> pd.Dat
                 f"growth_{year}_p95": g.quantile(0.95),
                 f"p_target_{year}": float((g >= TARGET_GROWTH).mean()),
             }
+            if per_set:
+                row[f"growth_{year}_param_share"] = parameter_share(
+                    g.to_numpy(), g.index.to_numpy(), per_set)
         row["replicates"] = len(b)
         rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def parameter_share(values: np.ndarray, replicates: np.ndarray, per_set: int) -> float:
+    """Share of the variance of ``values`` that lies between parameter sets.
+
+    Replicates ``r`` with the same ``r // per_set`` share a parameter set and differ only
+    in their random draws: the one-way random-effects estimator (intraclass correlation
+    ICC(1)) ``(MSB - MSW) / (MSB + (n - 1) MSW)`` over the complete sets, clipped to
+    [0, 1]. NaN with fewer than two complete sets or no variance at all.
+    """
+    frame = pd.DataFrame({"set": np.asarray(replicates) // per_set, "value": values})
+    complete = frame[frame.groupby("set")["value"].transform("size") == per_set]
+    groups = complete.groupby("set")["value"]
+    if groups.ngroups < 2 or per_set < 2:
+        return math.nan
+    within = groups.var(ddof=1).mean()
+    between = per_set * groups.mean().var(ddof=1)
+    if not within + between > 0:
+        return math.nan
+    return float(min(max((between - within) / (between + (per_set - 1) * within), 0.0), 1.0))
+
+
+def replicates_per_set(scenario: Scenario) -> int | None:
+    """Replicates sharing one parameter set in ``scenario``'s runs (None: point values)."""
+    return REPLICATES_PER_SET if scenario.parameters == "posterior" else None
+
+
+def parameter_table(scenario: Scenario) -> pd.DataFrame:
+    """The parameter values each region of each replicate runs with (``parameters.parquet``).
+
+    One row per replicate and region: ``parameter_set`` (the row of the region's posterior
+    sets, -1 with point values), then every model parameter, resolved as the region model
+    resolves them (fitted point values, the drawn set, the scenario's overrides).
+    """
+    from .params import resolve_params
+    from .regions import region_codes
+
+    rows = []
+    for r in range(scenario.replicates):
+        for code in scenario.regions:
+            row, drawn = -1, {}
+            if scenario.parameters == "posterior":
+                row, drawn = draw_set(code, region_codes().index(code), scenario.seed, r)
+            values = resolve_params({**fitted_values(code), **drawn, **scenario.model})
+            rows.append({"region": code, "replicate": r, "parameter_set": row, **values})
     return pd.DataFrame(rows)

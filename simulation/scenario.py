@@ -12,6 +12,7 @@ overrides of model parameters, and a list of policy instruments::
     replicates = 10
     seed = 20180601
     scale = 1.0
+    parameters = "posterior"   # or "point": the fitted point values (see below)
 
     [model]                    # optional: any of simulation.params.MODEL_PARAMS
     search_breadth = 6
@@ -52,6 +53,7 @@ from .calendar import Calendar
 from .errors import InputError, did_you_mean, key_path, show_value
 from .instruments import INSTRUMENT_TYPES
 from .params import MODEL_PARAMS, validated_params
+from .posteriors import PARAMETER_MODES
 from .region import InstrumentSpec
 from .regions import get_region, region_codes
 
@@ -70,7 +72,10 @@ class Scenario:
         replicates: Stochastic replicates to run.
         seed: Run seed; replicate ``r`` uses draws keyed on (seed, r).
         scale: Fraction of the full firm populations simulated.
-        model: Overrides of model parameters.
+        parameters: ``"posterior"``: each pair of replicates draws a parameter set from
+            each region's posterior (calibration/posteriors/), so results carry parameter
+            uncertainty; ``"point"``: every replicate uses the fitted point values.
+        model: Overrides of model parameters (they win over either).
         instruments: Policy instruments.
         path: File it came from ("" if built in code).
         sha256: Hash of the file's bytes ("" if built in code); with ``extends``, a hash
@@ -86,6 +91,7 @@ class Scenario:
     replicates: int = 10
     seed: int = 20180601
     scale: float = 1.0
+    parameters: str = "posterior"
     model: Mapping[str, float] = field(default_factory=dict)
     instruments: tuple[InstrumentSpec, ...] = ()
     path: str = ""
@@ -146,7 +152,7 @@ _TOP_KEYS = ("scenario", "model", "instruments")
 _SCENARIO_KEYS = {
     "name": str, "description": str, "regions": (str, list), "start_year": int,
     "end_year": int, "burn_in_years": int, "replicates": int, "seed": int,
-    "scale": (int, float),
+    "scale": (int, float), "parameters": str,
 }
 _INSTRUMENT_KEYS = ("type", "name", "regions", "start", "end", "sectors", "budget_split")
 _QUARTER = re.compile(r"([0-9]{4})Q([1-4])")
@@ -423,6 +429,8 @@ def _scenario_fields(head: Mapping[str, Any], file: str) -> dict[str, Any]:
            "a whole number in 1..100000", file)
     _check(0 <= value["seed"] < 2**63, value, "seed", "a whole number in [0, 2**63)", file)
     _check(0.0 < value["scale"] <= 1.0, value, "scale", "a number in (0, 1]", file)
+    _check(value["parameters"] in PARAMETER_MODES, value, "parameters",
+           f"one of {', '.join(PARAMETER_MODES)}", file)
     value["scale"] = float(value["scale"])  # safe: in (0, 1]
     value["regions"] = _regions(value["regions"], region_codes(), file, "scenario.regions")
     return value

@@ -29,6 +29,7 @@ CASE = {
         "replicates": 1,
         "seed": 12345,
         "scale": 0.03,
+        "parameters": "point",
     }
 }
 

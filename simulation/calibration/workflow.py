@@ -123,17 +123,35 @@ CLI, sweeps, comparisons or outputs: changing those leaves fitted files current
 (tests/test_calibration.py checks that every module a fit imports is listed)."""
 
 
+INFERENCE_SOURCES = ("calibration/fit.py", "calibration/posterior.py",
+                     "calibration/store.py", "calibration/validation.py",
+                     "calibration/workflow.py")
+"""Calibration sources that infer from simulations but do not change them: left out of
+:func:`simulation_fingerprint`."""
+
+
 def inputs_fingerprint() -> str:
     """Hash of what a fit depends on: model and calibration sources, registry, targets and
     sourced rows."""
-    return _fingerprint(default_calibration_dir().resolve())
+    return _fingerprint(default_calibration_dir().resolve(), ())
+
+
+def simulation_fingerprint() -> str:
+    """Hash of what the simulations of a posterior calibration depend on: the model, the
+    moments and targets code, registry, targets, priors and sourced rows (not the code of
+    the inference, so improving it reuses the simulations already stored)."""
+    folder = default_calibration_dir().resolve()
+    return _fingerprint(folder, INFERENCE_SOURCES, (folder / "priors.toml",))
 
 
 @functools.cache
-def _fingerprint(folder: Path) -> str:
+def _fingerprint(folder: Path, left_out: tuple[str, ...],
+                 extra: tuple[Path, ...] = ()) -> str:
     package = Path(__file__).resolve().parents[1]
-    sources = sorted({path for pattern in FIT_SOURCES for path in package.glob(pattern)})
-    files = (sources + [folder / "regions.toml", folder / "targets.toml"]
+    skip = {package / name for name in left_out}
+    sources = sorted({path for pattern in FIT_SOURCES for path in package.glob(pattern)}
+                     - skip)
+    files = (sources + [folder / "regions.toml", folder / "targets.toml", *extra]
              + sorted((folder / "data").glob("*.csv")))
     digest = hashlib.sha256()
     for path in files:

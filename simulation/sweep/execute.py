@@ -69,10 +69,6 @@ class Sweep:
     store: ResultStore
     done: frozenset[str]
 
-    def todo(self) -> list[Run]:
-        """The planned runs not yet stored, in order."""
-        return [run for run in self.runs if run.run_id not in self.done]
-
 
 def plan_runs(spec: SweepSpec) -> tuple[pd.DataFrame, list[Run]]:
     """The design points and every run of the sweep (points x replicates), in order."""
@@ -117,12 +113,29 @@ def execute_sweep(sweep: Sweep, workers: int = 1, scheduler: str | None = None,
                   dask_local: bool = False,
                   on_progress: Callable[[int, int], None] | None = None) -> pd.DataFrame:
     """Run a prepared sweep's remaining runs into its store; return every planned run."""
-    todo = sweep.todo()
-    finished, total = len(sweep.runs) - len(todo), len(sweep.runs)
+    execute_runs(sweep.spec.function, list(sweep.points.columns), sweep.runs, sweep.done,
+                 sweep.store, workers, scheduler, dask_local, on_progress, sweep.spec.chunk)
+    return sweep.store.load()
+
+
+def execute_runs(function: RunFunction, paths: Sequence[str], runs: Sequence[Run],
+                 done: frozenset[str], store: ResultStore, workers: int = 1,
+                 scheduler: str | None = None, dask_local: bool = False,
+                 on_progress: Callable[[int, int], None] | None = None,
+                 chunk: int = 0) -> None:
+    """Run the ``runs`` not in ``done`` (run ids) into ``store``, chunk by chunk.
+
+    The executor of every batch of runs: sweeps, and the simulations of a posterior
+    calibration. ``paths`` name the factor of each of a run's values; ``chunk`` is the
+    runs per chunk (0: about eight chunks per worker). ``on_progress(done, total)`` is
+    called at the start and after each stored chunk.
+    """
+    todo = [run for run in runs if run.run_id not in done]
+    finished, total = len(runs) - len(todo), len(runs)
     if on_progress:
         on_progress(finished, total)
-    function, paths = sweep.spec.function, list(sweep.points.columns)
-    chunks = list(chunked(todo, chunk_size(sweep.spec, len(todo), workers)))
+    chunks = list(chunked(todo, chunk or auto_chunk(len(todo), workers)))
+    paths = list(paths)
     if scheduler or dask_local:
         results = _dask_results(function, paths, chunks, workers, scheduler)
     elif workers <= 1:
@@ -130,11 +143,10 @@ def execute_sweep(sweep: Sweep, workers: int = 1, scheduler: str | None = None,
     else:
         results = _local_results(function, paths, chunks, workers)
     for rows in results:
-        sweep.store.append(rows)
+        store.append(rows)
         finished += len(rows)
         if on_progress:
             on_progress(finished, total)
-    return sweep.store.load()
 
 
 def run_chunk(function: RunFunction, paths: Sequence[str], runs: Sequence[Run]) -> pd.DataFrame:
@@ -187,9 +199,9 @@ def chunked(runs: Sequence[Run], size: int) -> Iterator[list[Run]]:
         yield list(runs[start : start + size])
 
 
-def chunk_size(spec: SweepSpec, todo: int, workers: int) -> int:
-    """The sweep's ``chunk``, or about eight chunks per worker (at most 256 runs each)."""
-    return spec.chunk or max(1, min(256, math.ceil(todo / (8 * max(workers, 1)))))
+def auto_chunk(todo: int, workers: int) -> int:
+    """About eight chunks per worker, at most 256 runs each."""
+    return max(1, min(256, math.ceil(todo / (8 * max(workers, 1)))))
 
 
 def _dask_results(function: RunFunction, paths: list[str], chunks: list[list[Run]],
