@@ -206,7 +206,7 @@ def posterior_figure(record: dict, sets: pd.DataFrame) -> plt.Figure:
     names = list(params)
     cols = 5
     rows = math.ceil(len(names) / cols) + 1
-    fig, axes = plt.subplots(rows, cols, figsize=(3.0 * cols, 2.2 * rows + 0.6), squeeze=False)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.0 * cols, 2.6 * rows + 1.0), squeeze=False)
     for ax, name in zip(axes.flat, names, strict=False):
         p = params[name]
         bins = np.linspace(p["prior_low"], p["prior_high"], 21)
@@ -234,7 +234,7 @@ def posterior_figure(record: dict, sets: pd.DataFrame) -> plt.Figure:
     fig.suptitle(f"{head['region']}: posterior of {len(names)} parameters from "
                  f"{head['simulations']} simulations ({head['kept']} kept; 90% interval "
                  "coverage on synthetic data under each title)", fontsize=10)
-    fig.tight_layout()
+    fig.subplots_adjust(hspace=0.9, wspace=0.3, top=0.92, bottom=0.08)
     return fig
 
 

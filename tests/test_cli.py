@@ -210,3 +210,35 @@ def test_out_that_is_a_file_or_a_folder_of_other_files_is_refused(scenario, tmp_
     assert main(["run", str(scenario), "--out", str(mine), "--workers", "1", "--overwrite"]) == 2
     assert "other files" in capsys.readouterr().err
     assert [p.name for p in mine.iterdir()] == ["notes.txt"]
+
+
+def test_a_posterior_run_records_its_parameter_sets_and_a_point_run_the_fitted_values(
+        scenario, tmp_path):
+    from simulation.fitted import fitted_values
+    from simulation.posteriors import posterior_sets
+
+    runs = {}
+    for mode in ("posterior", "point"):
+        out = tmp_path / mode
+        assert main(["run", str(scenario), "--out", str(out), "--workers", "1", "--replicates",
+                     "4", "--parameters", mode]) == 0
+        runs[mode] = (pd.read_parquet(out / "parameters.parquet"),
+                      json.loads((out / "manifest.json").read_text()),
+                      pd.read_csv(out / "summary.csv"))
+    params, manifest, summary = runs["posterior"]
+    assert len(params) == 4 * 3 and manifest["parameters"] == "posterior"
+    assert manifest["replicates_per_parameter_set"] == 2
+    assert set(manifest["posterior"]) == {"IE04", "ES13", "BG33"}
+    assert all(len(v["sha256"]) == 64 for v in manifest["posterior"].values())
+    names, values, _ = posterior_sets("ES13")
+    es13 = params[params.region == "ES13"].set_index("replicate")
+    for r, row in es13.iterrows():  # the values used are the posterior set recorded
+        assert [row[n] for n in names] == pytest.approx(values[row["parameter_set"]])
+    assert es13.loc[0, "parameter_set"] == es13.loc[1, "parameter_set"]  # pairs share one
+    assert "growth_2021_param_share" in summary
+    params, manifest, summary = runs["point"]
+    assert (params["parameter_set"] == -1).all() and manifest["posterior"] is None
+    point = fitted_values("ES13")
+    row = params[params.region == "ES13"].iloc[0]
+    assert all(row[name] == pytest.approx(value) for name, value in point.items())
+    assert "growth_2021_param_share" not in summary

@@ -126,3 +126,31 @@ def test_parameter_share_splits_variance_between_and_within_sets():
 
 def test_smoke_settings_are_small():
     assert POSTERIOR_MODES["smoke"].simulations < POSTERIOR_MODES["full"].simulations
+
+
+def test_a_posterior_calibration_resumes_without_recomputing_finished_simulations(tmp_path):
+    from simulation.calibration.posterior import calibrate_posterior
+
+    first = calibrate_posterior("NWCB", "smoke", folder=tmp_path)
+    parts = sorted((tmp_path / "runs").glob("part-*.parquet"))
+    assert len(parts) > 1
+    lost, kept = parts[0], parts[1:]
+    stamps = {p: p.stat().st_mtime_ns for p in kept}
+    lost_runs = len(pd.read_parquet(lost))
+    lost.unlink()  # as if killed before this chunk was stored
+    seen = []
+    again = calibrate_posterior("NWCB", "smoke", folder=tmp_path,
+                                on_progress=lambda done, total: seen.append((done, total)))
+    assert seen[0][0] == first.u.shape[0] - lost_runs  # only the lost chunk is run again
+    assert seen[0][0] < seen[-1][0] == seen[-1][1] == first.u.shape[0]
+    assert all(p.stat().st_mtime_ns == stamps[p] for p in kept)  # finished ones untouched
+    assert np.array_equal(first.moments, again.moments, equal_nan=True)
+    assert np.array_equal(first.adjusted, again.adjusted)
+
+
+def test_a_work_folder_of_another_posterior_is_refused(tmp_path):
+    from simulation.calibration.posterior import calibrate_posterior
+
+    calibrate_posterior("NWCB", "smoke", folder=tmp_path)
+    with pytest.raises(InputError, match="holds"):
+        calibrate_posterior("UKN0", "smoke", folder=tmp_path)

@@ -21,7 +21,10 @@ Bayesian computation (ABC) on a reference table, with a regression adjustment.
 4. **Regression adjustment.** Within the kept simulations, the parameters (in logit space,
    so they stay within their prior bounds) are regressed on the standardised differences,
    weighted by the kernel, and each kept set is moved by the regression to what it would
-   have been had its moments equalled the targets (Beaumont, Zhang & Balding 2002).
+   have been had its moments equalled the targets (Beaumont, Zhang & Balding 2002); the
+   residuals' spread is modelled as well and rescaled to its value at the targets
+   (heteroscedastic adjustment, Blum & Francois 2010: on the region tables it lifted the
+   coverage of the well-identified exit hazards from about 0.80 to about 0.90).
 
 The table is amortised: the posterior of any other dataset is one more rejection and
 regression on it. That makes the check on synthetic data cheap (:func:`coverage`): a set of
@@ -33,7 +36,8 @@ ABC-SMC needs tens of thousands of simulations per region for 18 parameters and 
 for every synthetic dataset, so no coverage check would be affordable; sbi needs torch
 (550 MB) and its neural posteriors are often overconfident unless ensembled (Hermans et
 al. 2022). On a synthetic 18-parameter test, importance sampling from sequential proposals
-(tried first) collapsed to an effective sample of one; this method held 88% coverage at 90%.
+(tried first) collapsed to an effective sample of one; this method held 87% coverage at 90%
+(88% without the heteroscedastic step, which helps on the region tables instead).
 """
 
 from __future__ import annotations
@@ -216,10 +220,15 @@ def abc_posterior(u: np.ndarray, moments: np.ndarray, observed: np.ndarray, scal
     bandwidth = distance[kept[-1]] * (1 + 1e-9) or 1.0
     kernel = 1.0 - (distance[kept] / bandwidth) ** 2
     theta = _logit(u[kept])
-    x = z[kept]
-    design = np.column_stack([np.ones(len(kept)), x]) * np.sqrt(kernel)[:, None]
-    coef = np.linalg.lstsq(design, theta * np.sqrt(kernel)[:, None], rcond=None)[0]
-    adjusted = _expit(theta - x @ coef[1:])
+    design = np.column_stack([np.ones(len(kept)), z[kept]])
+    root = np.sqrt(kernel)[:, None]
+    coef = np.linalg.lstsq(design * root, theta * root, rcond=None)[0]
+    residual = theta - design @ coef
+    # heteroscedastic: the residuals' log variance is regressed on the moments too, and each
+    # residual rescaled to its spread at the targets (z = 0: the intercept)
+    log_var = np.linalg.lstsq(design * root, np.log(residual**2 + 1e-12) * root, rcond=None)[0]
+    spread = np.exp(0.5 * (design @ log_var - log_var[0]))
+    adjusted = _expit(coef[0] + residual / spread)
     return kept, adjusted, kernel / kernel.sum()
 
 
@@ -273,7 +282,9 @@ class PosteriorResult:
 
     ``u`` and ``moments`` are the reference table (unit-cube coordinates; moments with
     their error draws); ``kept``, ``adjusted`` and ``weights`` its posterior; ``inside``
-    the coverage check (synthetic datasets x parameters).
+    the coverage check (synthetic datasets x parameters); ``wall_seconds`` this call's
+    wall time and ``simulation_seconds`` the summed run times of the table's simulations
+    (the same whether or not they were resumed).
     """
 
     code: str
@@ -288,6 +299,7 @@ class PosteriorResult:
     weights: np.ndarray
     inside: np.ndarray
     wall_seconds: float
+    simulation_seconds: float
 
     def values(self, u: np.ndarray) -> pd.DataFrame:
         """Parameter values of unit-cube coordinates ``u``, one column per prior."""
@@ -335,7 +347,8 @@ def calibrate_posterior(code: str, mode: str = "full", workers: int = 1,
     store = ResultStore(folder, [run.run_id for run in runs])
     execute_runs(function, list(priors), runs, frozenset(store.done_ids()), store, workers,
                  scheduler, dask_local, on_progress)
-    simulated = store.load().sort_values("point")[list(function.moments)].to_numpy(dtype=float)
+    stored = store.load().sort_values("point")
+    simulated = stored[list(function.moments)].to_numpy(dtype=float)
     scale_z = np.array([t.uncertainty / math.sqrt(t.weight) for t in targets])
     moments = with_errors(simulated, scale_z, settings.seed + 1)
     observed = np.array([t.value for t in targets])
@@ -343,7 +356,8 @@ def calibrate_posterior(code: str, mode: str = "full", workers: int = 1,
     inside = coverage(u, moments, scale_z, settings.accept, settings.coverage_datasets,
                       settings.seed + 2)
     return PosteriorResult(code, mode, priors, targets, scale, u, moments, kept, adjusted,
-                           weights, inside, time.perf_counter() - start)
+                           weights, inside, time.perf_counter() - start,
+                           float(stored["seconds"].sum()))
 
 
 # --- the record -----------------------------------------------------------------------------
@@ -388,10 +402,12 @@ def summarise(result: PosteriorResult) -> dict[str, Any]:
             "method": ("ABC on a reference table: prior draws (Sobol), target errors added "
                        "to the simulated moments (noisy ABC), the nearest "
                        f"{settings.accept:.0%} kept with Epanechnikov weights, local-linear "
-                       "regression adjustment in logit space (Beaumont et al. 2002)"),
+                       "heteroscedastic regression adjustment in logit space (Beaumont et "
+                       "al. 2002; Blum & Francois 2010)"),
             "simulations": int(len(result.u)), "kept": int(len(result.kept)),
             "ess": effective_sample_size(w), "scale": result.scale, "seed": settings.seed,
             "wall_seconds": round(result.wall_seconds, 1),
+            "simulation_seconds": round(result.simulation_seconds, 1),
             "coverage_datasets": int(len(result.inside)),
             "coverage_90_mean": float(result.inside.mean()),
         },
@@ -439,25 +455,34 @@ def write_posterior(result: PosteriorResult) -> Path:
     comes last."""
     import tomli_w
 
-    from ..plotting import posterior_figure, save
     from .store import _plain
 
     sets_path, summary_path = posterior_files(result.code, result.mode)
     sets_path.parent.mkdir(parents=True, exist_ok=True)
-    record = summarise(result)
-    sets = posterior_sets(result)
-    figure = sets_path.parent / "diagnostics" / f"{result.code}.png"
-    figure.parent.mkdir(exist_ok=True)
-    save(posterior_figure(record, sets), figure)
     tmp = sets_path.with_name(f".{sets_path.name}.tmp")
-    sets.to_parquet(tmp, index=False)
+    posterior_sets(result).to_parquet(tmp, index=False)
     os.replace(tmp, sets_path)
     header = ("# Written by `devise calibrate --posterior`; do not edit by hand. Method and "
               "schema: simulation/calibration/posterior.py, docs/uncertainty.md.\n")
     tmp = summary_path.with_name(f".{summary_path.name}.tmp")
-    tmp.write_text(header + tomli_w.dumps(_plain(record)), encoding="utf-8")
+    tmp.write_text(header + tomli_w.dumps(_plain(summarise(result))), encoding="utf-8")
     os.replace(tmp, summary_path)
+    draw_diagnostics(result.code, result.mode)
     return sets_path
+
+
+def draw_diagnostics(code: str, mode: str = "full") -> Path:
+    """Draw a region's posterior diagnostics figure from its written files (prior against
+    posterior per parameter, correlations, coverage); return its path."""
+    from ..plotting import posterior_figure, save
+
+    sets_path, summary_path = posterior_files(code, mode)
+    with summary_path.open("rb") as f:
+        record = tomllib.load(f)
+    figure = sets_path.parent / "diagnostics" / f"{code}.png"
+    figure.parent.mkdir(exist_ok=True)
+    save(posterior_figure(record, pd.read_parquet(sets_path)), figure)
+    return figure
 
 
 def posterior_is_current(code: str, mode: str = "full") -> bool:

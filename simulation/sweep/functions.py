@@ -35,8 +35,8 @@ class DeviseRun:
     fourth quarter, regions summed): ``enabling``, ``growth`` (against 2018Q4),
     ``target_met`` (1 if growth >= 15%), ``spend`` (public spend over the reported years),
     ``dii_basic_share`` (mean over regions); with ``counterfactual``, also ``additional``
-    (enabling minus the same point without instruments, same seeds) and
-    ``additional_spend``.
+    (enabling minus the same point without instruments, same seeds),
+    ``additional_spend`` and ``base_growth`` (the growth without instruments).
     """
 
     base: Scenario
@@ -58,7 +58,7 @@ class DeviseRun:
 
     def outputs(self) -> tuple[str, ...]:
         """Names of the outputs of one run."""
-        extra = ("additional", "additional_spend") if self.counterfactual else ()
+        extra = ("additional", "additional_spend", "base_growth") if self.counterfactual else ()
         return ("enabling", "growth", "target_met", "spend", "dii_basic_share", *extra)
 
     def scenario(self, values: Mapping[str, float]) -> Scenario:
@@ -84,6 +84,7 @@ class DeviseRun:
                                                      replicate))
             out["additional"] = out["enabling"] - without["enabling"]
             out["additional_spend"] = out["spend"] - without["spend"]
+            out["base_growth"] = without["growth"]
         return out
 
 

@@ -11,6 +11,8 @@
     scale = 0.05                           # optional: overrides the base's scale
     regions = ["ES13"]                     # optional: overrides the base's regions
     end_year = 2021                        # optional: overrides the base's end year
+    parameters = "point"                   # optional: overrides the base's (posterior: each
+                                           # pair of replicates draws a parameter set)
     counterfactual = false                 # also run each point without instruments
     second_order = true                    # sobol: S2 indices
     levels = 4                             # morris: grid levels
@@ -57,6 +59,7 @@ _SWEEP_KEYS = {
     "name": str, "base": str, "function": str, "design": str, "samples": int,
     "replicates": int, "seed": int, "scale": (int, float), "regions": list, "end_year": int,
     "counterfactual": bool, "second_order": bool, "levels": int, "chunk": int,
+    "parameters": str,
 }
 _FACTOR_KEYS = ("path", "bounds", "levels")
 _TEST_FUNCTIONS = {"ishigami": Ishigami}
@@ -232,6 +235,8 @@ def _function(head: dict[str, Any], path: Path, file: str) -> RunFunction:
         _require(max(base.start_year, 2021) <= head["end_year"] <= base.end_year, file,
                  "sweep.end_year", f"a year in 2021..{base.end_year}", head["end_year"])
         changes["end_year"] = head["end_year"]
+    if "parameters" in head:
+        changes["parameters"] = head["parameters"]  # checked as a scenario's
     return DeviseRun(base.with_changes(**changes), head.get("counterfactual", False))
 
 
