@@ -164,18 +164,19 @@ def screening_section() -> str:
     wide = frame.pivot_table(index="factor", columns=["output", "index"], values="value")
     conf = frame[frame["index"] == "mu_star"].pivot_table(index="factor", columns="output",
                                                           values="conf")
-    order = (wide[("base_growth", "mu_star")] / wide[("base_growth", "mu_star")].max()
+    order = (wide[("base_change", "mu_star")] / wide[("base_change", "mu_star")].max()
              + wide[("additional", "mu_star")] / wide[("additional", "mu_star")].max())
     rows = []
     for factor in order.sort_values(ascending=False).index:
         rows.append([f"`{factor.removeprefix('model.')}`",
-                     f"{wide.loc[factor, ('base_growth', 'mu_star')]:.3f} "
-                     f"(+-{conf.loc[factor, 'base_growth']:.3f})",
-                     f"{wide.loc[factor, ('base_growth', 'sigma')]:.3f}",
+                     f"{wide.loc[factor, ('base_change', 'mu_star')]:.0f} "
+                     f"(+-{conf.loc[factor, 'base_change']:.0f})",
+                     f"{wide.loc[factor, ('base_change', 'sigma')]:.0f}",
                      f"{wide.loc[factor, ('additional', 'mu_star')]:.1f} "
                      f"(+-{conf.loc[factor, 'additional']:.1f})",
                      f"{wide.loc[factor, ('additional', 'sigma')]:.1f}"])
-    return _table(["parameter", "mu* on business-as-usual growth 2021", "sigma",
+    return _table(["parameter", "mu* on enabling SMEs gained 2018-2021, business as usual",
+                   "sigma",
                    "mu* on additional enabling SMEs 2021", "sigma"], rows)
 
 

@@ -26,7 +26,7 @@ def table_outputs(ts: pd.DataFrame) -> dict[str, float]:
     enabling = float(end["enabling"].sum())
     growth = enabling / base - 1.0 if base > 0 else math.nan
     reported = ts[~ts["burn_in"] & (ts["year"] <= REPORT_YEAR)]
-    return {"enabling": enabling, "growth": growth,
+    return {"enabling": enabling, "growth": growth, "change": enabling - float(base),
             "target_met": float(growth >= TARGET_GROWTH) if growth == growth else math.nan,
             "spend": float(reported["public_spend"].sum()),
             "dii_basic_share": float(end["dii_basic_share"].mean())}
@@ -69,7 +69,8 @@ def test_counterfactual_outputs_equal_the_table_path(policy):
     with_, without = (table_outputs(simulate(s, 2))
                       for s in (scenario, replace(scenario, instruments=())))
     expected = with_ | {"additional": with_["enabling"] - without["enabling"],
-                        "additional_spend": with_["spend"] - without["spend"]}
+                        "additional_spend": with_["spend"] - without["spend"],
+                        "base_growth": without["growth"], "base_change": without["change"]}
     assert same(out, expected)
 
 

@@ -98,7 +98,10 @@ def test_region_stepwise_equals_run():
 
 def test_ecosystem_same_seed_identical():
     codes = ["ES13", "BG33", region_codes()[-1]]
-    kw = {"params": {"cross_region_share": 0.5}, "instruments": instruments(("ES13", "BG33"))}
+    # clients search abroad often and accept providers there (the steady state's providers
+    # rarely beat the default reservation plus the cross-region penalty)
+    kw = {"params": {"cross_region_share": 0.5, "cross_region_penalty": 0.0,
+                     "reservation": 0.1}, "instruments": instruments(("ES13", "BG33"))}
     a, b = ecosystem(codes, seed=3, **kw), ecosystem(codes, seed=3, **kw)
     for code in codes:
         assert_same_series(a.regions[code], b.regions[code])

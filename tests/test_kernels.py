@@ -41,9 +41,13 @@ def instrument(kind: str, name: str, **overrides) -> InstrumentSpec:
 
 @pytest.fixture(scope="module")
 def model() -> RegionModel:
-    """A tiny region, five quarters in, stopped after the demand phase of quarter six."""
+    """A tiny region, five quarters in, stopped after the demand phase of quarter six.
+
+    Clients accept any provider scoring 0.1 (reservation): at the steady state most
+    providers' capability has decayed below the default's reach, and the matching kernels
+    must have matches to be checked."""
     m = RegionModel(REGION, scale=0.05, seed=11, start_year=2018, end_year=2019,
-                    burn_in_years=1, instruments=[
+                    burn_in_years=1, params={"reservation": 0.1}, instruments=[
                         instrument("innovation_voucher", "v", budget_per_year=4e6,
                                    apply_rate=0.3),
                         instrument("matchmaking", "mm", budget_per_year=2e6, apply_rate=0.3),

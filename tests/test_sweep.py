@@ -405,3 +405,24 @@ def test_a_run_that_calls_sys_exit_is_a_failed_run_not_the_end_of_the_sweep(tmp_
                      tmp_path / "out", workers=1)
     failed = runs[runs["error"] != ""]
     assert len(runs) == 20 and 0 < len(failed) < 20 and (failed["x1"] > 2.0).all()
+
+
+def test_a_sweep_file_chooses_point_or_posterior_parameters_and_the_key_follows(tmp_path):
+    from simulation.errors import InputError
+
+    posterior = load_sweep(small_devise_file(tmp_path))
+    assert posterior.function.base.parameters == "posterior"  # the base scenario's default
+    point = load_sweep(small_devise_file(tmp_path, parameters='"point"'))
+    assert point.function.base.parameters == "point"
+    assert point.key() != posterior.key()
+    with pytest.raises(InputError, match=r"parameters.*one of posterior, point"):
+        load_sweep(small_devise_file(tmp_path, parameters='"best"'))
+
+
+def test_counterfactual_runs_report_the_change_without_instruments(tmp_path):
+    spec = load_sweep(small_devise_file(tmp_path, samples=2, counterfactual="true",
+                                        parameters='"point"'))
+    runs = run_sweep(spec, tmp_path / "out", workers=1)
+    assert (runs["error"] == "").all()
+    assert {"change", "base_change", "base_growth"} <= set(runs)
+    assert runs["base_change"].notna().all()

@@ -238,7 +238,8 @@ def _logit(u: np.ndarray) -> np.ndarray:
 
 
 def _expit(z: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-z))
+    with np.errstate(over="ignore"):  # exp(-z) overflows to inf for z << 0: expit is 0
+        return 1.0 / (1.0 + np.exp(-z))
 
 
 def effective_sample_size(weights: np.ndarray) -> float:

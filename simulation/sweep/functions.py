@@ -32,11 +32,14 @@ class DeviseRun:
 
     Factors: ``model.NAME`` (any model parameter) and ``instruments.LABEL.NAME`` (a
     parameter of the base scenario's instrument named LABEL). Outputs (at REPORT_YEAR's
-    fourth quarter, regions summed): ``enabling``, ``growth`` (against 2018Q4),
+    fourth quarter, regions summed): ``enabling``, ``growth`` (against 2018Q4; NaN where
+    2018Q4 has no enabling SME), ``change`` (enabling SMEs gained since 2018Q4, defined
+    everywhere),
     ``target_met`` (1 if growth >= 15%), ``spend`` (public spend over the reported years),
     ``dii_basic_share`` (mean over regions); with ``counterfactual``, also ``additional``
     (enabling minus the same point without instruments, same seeds),
-    ``additional_spend`` and ``base_growth`` (the growth without instruments).
+    ``additional_spend``, and ``base_growth`` and ``base_change`` (the growth and change
+    without instruments).
     """
 
     base: Scenario
@@ -58,8 +61,10 @@ class DeviseRun:
 
     def outputs(self) -> tuple[str, ...]:
         """Names of the outputs of one run."""
-        extra = ("additional", "additional_spend", "base_growth") if self.counterfactual else ()
-        return ("enabling", "growth", "target_met", "spend", "dii_basic_share", *extra)
+        extra = (("additional", "additional_spend", "base_growth", "base_change")
+                 if self.counterfactual else ())
+        return ("enabling", "growth", "change", "target_met", "spend", "dii_basic_share",
+                *extra)
 
     def scenario(self, values: Mapping[str, float]) -> Scenario:
         """The base scenario with a point's values applied."""
@@ -85,6 +90,7 @@ class DeviseRun:
             out["additional"] = out["enabling"] - without["enabling"]
             out["additional_spend"] = out["spend"] - without["spend"]
             out["base_growth"] = without["growth"]
+            out["base_change"] = without["change"]
         return out
 
 
@@ -99,7 +105,7 @@ def report_outputs(series: Series) -> dict[str, float]:
     enabling = float(series.values("enabling", end).sum())
     growth = enabling / base - 1.0 if base > 0 else math.nan
     shares = series.values("dii_basic_share", end)
-    return {"enabling": enabling, "growth": growth,
+    return {"enabling": enabling, "growth": growth, "change": enabling - float(base),
             "target_met": float(growth >= TARGET_GROWTH) if growth == growth else math.nan,
             "spend": float(series.values("public_spend", series.reported(REPORT_YEAR)).sum()),
             "dii_basic_share": float(shares.mean()) if len(shares) else math.nan}
