@@ -8,7 +8,7 @@ import numpy as np
 
 from . import rng
 from .errors import InputError
-from .posteriors import PARAMETER_MODES, draw_set
+from .posteriors import PARAMETER_MODES, run_overrides
 from .region import InstrumentSpec, Outcomes, QuarterlyModel, RegionModel, Requests
 from .regions import region_codes
 from .schedule import run_quarter
@@ -108,17 +108,14 @@ class Ecosystem(QuarterlyModel):
                              repr(parameters))
         run_seed = seed if isinstance(seed, int) else int(self.rng.integers(2**63))
         codes = list(regions) if regions else list(region_codes())
-        self.parameter_sets: dict[str, int] = {}
-        self.regions: dict[str, RegionModel] = {}
-        for code in codes:
-            drawn: dict[str, float] = {}
-            if parameters == "posterior":
-                row, drawn = draw_set(code, region_codes().index(code), run_seed, replicate)
-                self.parameter_sets[code] = row
-            self.regions[code] = RegionModel(
+        self.regions: dict[str, RegionModel] = {
+            code: RegionModel(
                 code, scale=scale, seed=run_seed, replicate=replicate, start_year=start_year,
                 end_year=end_year, burn_in_years=burn_in_years,
-                params={**drawn, **(params or {})}, instruments=instruments)
+                params=run_overrides(code, parameters, run_seed, replicate, params)[1],
+                instruments=instruments)
+            for code in codes
+        }
         first = next(iter(self.regions.values()))
         self.calendar = first.calendar
         self.timings = first.timings

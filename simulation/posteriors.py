@@ -17,6 +17,7 @@ import functools
 import hashlib
 import math
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -107,6 +108,21 @@ def draw_set(code: str, region_index: int, seed: int, replicate: int,
     u = rng.uniform(rng.make_stream(seed, group, region_index), 0, 0, rng.POSTERIOR, 0)
     row = int(min(np.searchsorted(np.cumsum(weights), u * weights.sum()), len(weights) - 1))
     return row, {name: float(v) for name, v in zip(names, values[row], strict=True)}
+
+
+def run_overrides(code: str, mode: str, seed: int, replicate: int,
+                  overrides: Mapping[str, float] | None = None
+                  ) -> tuple[int, dict[str, float]]:
+    """The parameter overrides region ``code`` runs replicate ``replicate`` with: with mode
+    ``posterior`` its drawn set (:func:`draw_set`) under ``overrides``, with ``point`` the
+    overrides alone (the region model adds its fitted point values under them). Returns the
+    set's row (-1 for point values) and the overrides."""
+    from .regions import region_codes
+
+    if mode == "posterior":
+        row, drawn = draw_set(code, region_codes().index(code), seed, replicate)
+        return row, {**drawn, **(overrides or {})}
+    return -1, dict(overrides or {})
 
 
 def posterior_used(code: str, calibration_dir: Path | None = None) -> dict[str, Any]:

@@ -28,7 +28,7 @@ from .calendar import Calendar
 from .ecosystem import Ecosystem
 from .fitted import check_fitted, fitted_values
 from .kernels.parallel import kernel_threads, set_threads
-from .posteriors import REPLICATES_PER_SET, check_posteriors, draw_set
+from .posteriors import REPLICATES_PER_SET, check_posteriors, run_overrides
 from .region import BASELINE_YEAR, SERIES
 from .regions import default_calibration_dir
 from .scenario import Scenario
@@ -318,14 +318,12 @@ def parameter_table(scenario: Scenario) -> pd.DataFrame:
     resolves them (fitted point values, the drawn set, the scenario's overrides).
     """
     from .params import resolve_params
-    from .regions import region_codes
 
     rows = []
     for r in range(scenario.replicates):
         for code in scenario.regions:
-            row, drawn = -1, {}
-            if scenario.parameters == "posterior":
-                row, drawn = draw_set(code, region_codes().index(code), scenario.seed, r)
-            values = resolve_params({**fitted_values(code), **drawn, **scenario.model})
+            row, overrides = run_overrides(code, scenario.parameters, scenario.seed, r,
+                                           scenario.model)
+            values = resolve_params({**fitted_values(code), **overrides})
             rows.append({"region": code, "replicate": r, "parameter_set": row, **values})
     return pd.DataFrame(rows)
