@@ -57,18 +57,9 @@ def main() -> int:
         cal = read_fitted(fitted_path(code))["calibration"]
         regions[code] = {k: cal[k] for k in ("wall_seconds", "evaluations", "scale", "replicates",
                                              "objective", "objective_provisional")}
-    result = {
-        "command": " ".join(["python bench/calibration.py", "--mode", args.mode, "--workers",
-                             str(args.workers)]),
-        "mode": args.mode, "workers": args.workers, "cores": os.cpu_count(),
-        "machine": platform.platform(), "python": platform.python_version(),
-        "date": time.strftime("%Y-%m-%d"), "wall_seconds_all_regions": round(wall, 1),
-        "regions": regions,
-    }
-    out = HERE / "results" / "calibration.json"
-    out.write_text(json.dumps(result, indent=2) + "\n")
-    print(f"all ten regions calibrated in {wall:.0f} s ({args.mode}, {args.workers} workers); "
-          f"figures in {out}")
+    _write_result("calibration.json", f"--mode {args.mode} --workers {args.workers}", args,
+                  wall, regions)
+    print(f"all ten regions calibrated in {wall:.0f} s ({args.mode}, {args.workers} workers)")
     return 0
 
 
@@ -84,18 +75,25 @@ def _record_posterior(args: argparse.Namespace, wall: float) -> int:
         regions[code] = {k: head[k] for k in ("wall_seconds", "simulation_seconds",
                                               "simulations", "kept", "scale",
                                               "coverage_90_mean")}
+    _write_result("posterior.json", f"--posterior --mode {args.mode} --workers {args.workers}",
+                  args, wall, regions)
+    print(f"posteriors of all ten regions in {wall:.0f} s")
+    return 0
+
+
+def _write_result(name: str, options: str, args: argparse.Namespace, wall: float,
+                  regions: dict) -> None:
+    """Write bench/results/NAME: the command, the machine, the total and per-region figures."""
     result = {
-        "command": f"python bench/calibration.py --posterior --mode {args.mode} "
-                   f"--workers {args.workers}",
+        "command": f"python bench/calibration.py {options}",
         "mode": args.mode, "workers": args.workers, "cores": os.cpu_count(),
         "machine": platform.platform(), "python": platform.python_version(),
         "date": time.strftime("%Y-%m-%d"), "wall_seconds_all_regions": round(wall, 1),
         "regions": regions,
     }
-    out = HERE / "results" / "posterior.json"
+    out = HERE / "results" / name
     out.write_text(json.dumps(result, indent=2) + "\n")
-    print(f"posteriors of all ten regions in {wall:.0f} s; figures in {out}")
-    return 0
+    print(f"figures in {out}")
 
 
 if __name__ == "__main__":

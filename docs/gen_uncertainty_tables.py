@@ -13,7 +13,6 @@ sweeps/screening_morris.toml and sweeps/screening_sobol.toml); none is typed.
 from __future__ import annotations
 
 import json
-import math
 import sys
 import tomllib
 from pathlib import Path
@@ -24,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "docs"))
 
+from gen_calibration_tables import _g, _table  # noqa: E402
 from gen_param_tables import main  # noqa: E402
 
 from simulation.calibration.posterior import posterior_files  # noqa: E402
@@ -43,16 +43,6 @@ def _records() -> dict[str, dict]:
             with path.open("rb") as f:
                 out[code] = tomllib.load(f)
     return out
-
-
-def _table(header: list[str], rows: list[list[str]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
-    return "\n".join(lines)
-
-
-def _g(x: float, digits: int = 3) -> str:
-    return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.{digits}g}"
 
 
 def posterior_section() -> str:

@@ -232,7 +232,7 @@ def test_a_posterior_run_records_its_parameter_sets_and_a_point_run_the_fitted_v
     assert all(len(v["sha256"]) == 64 for v in manifest["posterior"].values())
     names, values, _ = posterior_sets("ES13")
     es13 = params[params.region == "ES13"].set_index("replicate")
-    for r, row in es13.iterrows():  # the values used are the posterior set recorded
+    for _, row in es13.iterrows():  # the values used are the posterior set recorded
         assert [row[n] for n in names] == pytest.approx(values[row["parameter_set"]])
     assert es13.loc[0, "parameter_set"] == es13.loc[1, "parameter_set"]  # pairs share one
     assert "growth_2021_param_share" in summary
