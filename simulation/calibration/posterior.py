@@ -61,6 +61,7 @@ from ..errors import InputError, did_you_mean
 from ..params import MODEL_PARAMS
 from ..region import InstrumentSpec
 from ..regions import default_calibration_dir, get_region
+from .fit import NAN_Z
 from .moments import MOMENTS, region_scale, run_pair, voucher_spec
 from .targets import Target, load_targets, voucher_scenario
 
@@ -148,11 +149,6 @@ POSTERIOR_MODES: Mapping[str, PosteriorSettings] = {
 }
 """Named settings: ``full`` for the committed posteriors, ``smoke`` for tests."""
 
-NAN_Z = 10.0
-"""Standardised difference given to a moment a simulation could not measure (NaN: e.g. no
-voucher redeemed, so no additionality)."""
-
-
 @dataclass(frozen=True)
 class RegionMoments:
     """One simulation of a region at a parameter set: its calibration moments.
@@ -194,7 +190,8 @@ def with_errors(moments: np.ndarray, scale: np.ndarray, seed: int) -> np.ndarray
 
 
 def standardised(moments: np.ndarray, observed: np.ndarray, scale: np.ndarray) -> np.ndarray:
-    """``(moments - observed) / scale``, NaN (unmeasured) as :data:`NAN_Z`."""
+    """``(moments - observed) / scale``; a moment a simulation could not measure (NaN: no
+    voucher redeemed, so no additionality) counts as :data:`~.fit.NAN_Z`, as in the fit."""
     z = (moments - observed) / scale
     return np.where(np.isfinite(z), z, NAN_Z)
 
