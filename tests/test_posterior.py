@@ -154,3 +154,18 @@ def test_a_work_folder_of_another_posterior_is_refused(tmp_path):
     calibrate_posterior("NWCB", "smoke", folder=tmp_path)
     with pytest.raises(InputError, match="holds"):
         calibrate_posterior("UKN0", "smoke", folder=tmp_path)
+
+
+def test_devise_calibrate_posterior_writes_the_smoke_files_and_refuses_dask_without_it(capsys):
+    from simulation.calibration.posterior import posterior_files
+    from simulation.cli import main
+
+    assert main(["calibrate", "--posterior", "--region", "NWCB", "--mode", "smoke",
+                 "--workers", "1", "--force"]) == 0
+    sets, summary = posterior_files("NWCB", "smoke")
+    assert "smoke" in str(sets) and sets.exists() and summary.exists()
+    assert (sets.parent / "diagnostics" / "NWCB.png").exists()
+    assert len(pd.read_parquet(sets)) == int(POSTERIOR_MODES["smoke"].accept
+                                             * POSTERIOR_MODES["smoke"].simulations)
+    assert main(["calibrate", "--region", "NWCB", "--dask-local"]) == 2
+    assert "--posterior" in capsys.readouterr().err
