@@ -84,7 +84,8 @@ def _parser() -> argparse.ArgumentParser:
     _add_workers(calib, "regions fitted at once, one process each (--posterior: processes "
                         "or Dask workers for one region's simulations)")
     calib.add_argument("--force", action="store_true",
-                       help="refit regions whose file is already current")
+                       help="refit regions whose file is already current (--posterior: and "
+                            "replace stored simulations of another set-up)")
     calib.add_argument("--posterior", action="store_true",
                        help="the posterior over calibration/priors.toml (calibration/posteriors/; "
                             "resumes after a kill) instead of the point fit")
@@ -364,7 +365,7 @@ def _calibrate_posterior(codes: list[str], args: argparse.Namespace) -> int:
                            description=f"{code} posterior (simulations)")
 
             result = calibrate_posterior(code, args.mode, args.workers, args.scheduler,
-                                         args.dask_local, tick)
+                                         args.dask_local, tick, overwrite=args.force)
             path = write_posterior(result)
             bar.update(task, description=f"{code} posterior: {len(result.u)} simulations, "
                        f"{len(result.kept)} kept; wrote {path.name}")

@@ -32,7 +32,7 @@ the table is a draw from the prior; its moments (with their error) are a synthet
 whose true parameter values are known; its posterior is computed from all the other
 simulations, and each parameter's 90% credible interval should hold the true value in about
 90% of such datasets. Why not sequential ABC (pyabc's ABC-SMC) or neural posteriors (sbi):
-ABC-SMC needs tens of thousands of simulations per region for 18 parameters and a new run
+ABC-SMC needs tens of thousands of simulations per region for twenty parameters and a new run
 for every synthetic dataset, so no coverage check would be affordable; sbi needs torch
 (550 MB) and its neural posteriors are often overconfident unless ensembled (Hermans et
 al. 2022). On a synthetic 18-parameter test, importance sampling from sequential proposals
@@ -313,10 +313,13 @@ def work_folder(code: str, mode: str) -> Path:
 def calibrate_posterior(code: str, mode: str = "full", workers: int = 1,
                         scheduler: str | None = None, dask_local: bool = False,
                         on_progress: Callable[[int, int], None] | None = None,
-                        folder: Path | None = None) -> PosteriorResult:
+                        folder: Path | None = None, overwrite: bool = False
+                        ) -> PosteriorResult:
     """Simulate (or resume) region ``code``'s reference table; return its posterior.
 
-    ``on_progress(done, total)`` reports the simulations stored.
+    ``on_progress(done, total)`` reports the simulations stored. A work folder holding the
+    simulations of another set-up (other priors, targets, model or settings) is refused,
+    unless ``overwrite`` empties it first.
     """
     from ..folders import claim_folder
     from ..sweep.execute import Run, execute_runs
@@ -337,7 +340,7 @@ def calibrate_posterior(code: str, mode: str = "full", workers: int = 1,
                "targets": [t.moment for t in targets], "inputs": simulation_fingerprint()}
     key = hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:16]
     folder = Path(folder) if folder is not None else work_folder(code, mode)
-    claim_folder(folder, "posterior", key, content, option="work folder")
+    claim_folder(folder, "posterior", key, content, overwrite, option="work folder")
     u = prior_design(len(priors), settings.simulations, settings.seed)
     runs = [Run(run_id(key, i, i), i, i, tuple(float(p.value(u[i, k]))
                                                for k, p in enumerate(priors.values())))
