@@ -1,5 +1,7 @@
 """Generate the benchmark section of docs/sweeps.md from bench/results/sweep.json.
 
+Command line:
+
     python docs/gen_sweep_tables.py --write    # or --check; no argument prints the section
 """
 
@@ -19,7 +21,7 @@ BENCH_JSON = ROOT / "bench" / "results" / "sweep.json"
 
 
 def bench_section() -> str:
-    """The benchmark sweep on local processes and on Dask, and ``devise run`` of a replicate."""
+    """Return the benchmark sweep on local processes and Dask, and ``devise run`` of a replicate."""
     if not BENCH_JSON.exists():
         return "No benchmark yet: run `python bench/sweep.py`."
     b = json.loads(BENCH_JSON.read_text())

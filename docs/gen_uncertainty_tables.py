@@ -96,7 +96,7 @@ def narrowing_section() -> str:
 
 
 def answer_section() -> str:
-    """Business as usual and the ten action plans over the posterior, per region."""
+    """Return business as usual and the ten action plans over the posterior, per region."""
     summary, comparison = ANSWER / "summary.csv", ANSWER / "comparison.csv"
     if not (summary.exists() and comparison.exists()):
         return "No measured answer yet: run `python bench/answer.py`."
@@ -127,7 +127,7 @@ def answer_section() -> str:
 
 
 def start_section() -> str:
-    """Business as usual's enabling SMEs at each fourth quarter, index 2018 = 100."""
+    """Return business as usual's enabling SMEs at each fourth quarter, index 2018 = 100."""
     path = ANSWER / "yearly.csv"
     if not path.exists():
         return "No measured run yet: run `python bench/answer.py`."

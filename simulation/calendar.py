@@ -16,6 +16,7 @@ class Calendar:
         first_year: Year in which the burn-in starts.
         start_year: First year of the reported horizon.
         end_year: Last year simulated (its fourth quarter is the last step).
+
     """
 
     first_year: int

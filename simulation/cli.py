@@ -180,7 +180,7 @@ def _parameters_note(scenario) -> str:
 
 
 def _print_summary(summary) -> None:
-    """The per-region table, for the reported years the run reaches (2021, 2022)."""
+    """Print the per-region table, for the reported years the run reaches (2021, 2022)."""
     years = [y for y in (2021, 2022) if f"enabling_{y}" in summary]
     table = Table(title="Enabling digital SMEs against the DEVISE target (+15% on 2018Q4)")
     columns = ["region", "2018Q4"]
@@ -347,8 +347,11 @@ def _calibrate(args: argparse.Namespace) -> int:
 
 
 def _calibrate_posterior(codes: list[str], args: argparse.Namespace) -> int:
-    """``devise calibrate --posterior``: one region after another, each region's
-    simulations on ``--workers`` processes (or Dask); current posteriors are skipped."""
+    """Run ``devise calibrate --posterior``: one region after another.
+
+    Each region's simulations run on ``--workers`` processes (or Dask); current posteriors
+    are skipped.
+    """
     from .calibration.posterior import calibrate_posterior, posterior_is_current, write_posterior
 
     skipped = [c for c in codes if not args.force and posterior_is_current(c, args.mode)]
@@ -492,14 +495,14 @@ def _fmt(value) -> str:
 
 
 def _add_overwrite(parser: argparse.ArgumentParser) -> None:
-    """The ``--overwrite`` option: replace an output folder that holds another job."""
+    """Add the ``--overwrite`` option: replace an output folder that holds another job."""
     parser.add_argument("--overwrite", action="store_true",
                         help="replace the outputs in --out when they are of another job "
                              "(without it such a folder is refused)")
 
 
 def _add_workers(parser: argparse.ArgumentParser, what: str) -> None:
-    """The ``--workers`` option: a positive whole number, all cores by default."""
+    """Add the ``--workers`` option: a positive whole number, all cores by default."""
     parser.add_argument("--workers", type=_positive_int, default=os.cpu_count() or 1,
                         help=f"{what} (default: all cores)")
 

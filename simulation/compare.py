@@ -48,7 +48,7 @@ CONTRIBUTION_COLUMNS = ("instrument", "kind", "region", "year", "mean", "p05", "
 # --- tables (pure functions of time series) -------------------------------------------------
 
 def outcomes(ts: pd.DataFrame, years: Sequence[int] = YEARS) -> pd.DataFrame:
-    """What a comparison pairs, per region (then ``ALL``) and replicate.
+    """Return what a comparison pairs, per region (then ``ALL``) and replicate.
 
     Columns: ``enabling_<BASELINE_YEAR>`` and ``enabling_Y`` (enabling SMEs at the fourth
     quarter) and ``spend_Y`` (public spend summed over the reported quarters up to the end
@@ -191,6 +191,7 @@ class Plan:
         policies: The policies, with the base's seed, replicates and scale.
         left_out: (policy, instrument, the policy without that instrument), for each
             instrument of a policy that the base does not have.
+
     """
 
     base: Scenario
@@ -202,7 +203,7 @@ class Plan:
         return [self.base, *self.policies, *(w for _, _, w in self.left_out)]
 
     def distinct(self) -> list[Scenario]:
-        """The scenarios to simulate: one per distinct content (:func:`content_key`)."""
+        """Return the scenarios to simulate: one per distinct content (:func:`content_key`)."""
         distinct: dict[str, Scenario] = {}
         for scenario in self.named():
             distinct.setdefault(content_key(scenario), scenario)
@@ -219,6 +220,7 @@ def plan(base: Scenario, policies: Sequence[Scenario], contributions: bool = Tru
         InputError: The base does not simulate the baseline year to 2022, a policy differs
             from the base in regions or horizon (common random numbers need the same), two
             scenarios share a name, or (with contributions) two instruments of a policy do.
+
     """
     if not policies:
         raise ValueError("a comparison needs at least one policy")
@@ -261,6 +263,7 @@ class Comparison:
         contributions: :func:`contributions_table` of each policy, with a first column
             ``policy`` (empty without contributions).
         timeseries: Every scenario's time series stacked, with a first column ``scenario``.
+
     """
 
     plan: Plan
@@ -288,6 +291,7 @@ def compare(base: Scenario, policies: Sequence[Scenario], workers: int = 1,
 
     Raises:
         InputError: As :func:`plan`, before anything is run or written.
+
     """
     t0 = time.perf_counter()
     scenarios = plan(base, policies, contributions)
@@ -324,7 +328,7 @@ def compare(base: Scenario, policies: Sequence[Scenario], workers: int = 1,
 
 
 def _stack(column: str, named: Sequence[tuple[str, pd.DataFrame]]) -> pd.DataFrame:
-    """The frames stacked, each with its name in a first column ``column``."""
+    """Stack the frames, each with its name in a first column ``column``."""
     frames = [frame.assign(**{column: name}) for name, frame in named]
     stacked = pd.concat([f for f in frames if not f.empty] or frames[:1], ignore_index=True)
     return stacked[[column, *stacked.columns.drop(column)]]

@@ -27,7 +27,7 @@ CACHE_DIR_ENV = "DEVISE_CACHE_DIR"
 
 
 def sources_hash(package: Path) -> str:
-    """A short hash of the compiled code's source files under ``package``."""
+    """Return a short hash of the compiled code's source files under ``package``."""
     digest = hashlib.sha256()
     for path in sorted(p for pattern in COMPILED_SOURCES for p in package.glob(pattern)):
         digest.update(path.relative_to(package).as_posix().encode())
@@ -36,16 +36,17 @@ def sources_hash(package: Path) -> str:
 
 
 def cache_dir(package: Path) -> Path:
-    """The numba cache folder for the package's current compiled sources."""
+    """Return the numba cache folder for the package's current compiled sources."""
     home = os.environ.get(CACHE_DIR_ENV) or Path(
         os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "devise"
     return Path(home) / f"numba-{sources_hash(package)}"
 
 
 def use_current_cache() -> None:
-    """Point numba at :func:`cache_dir` before any kernel is compiled or loaded, unless
-    ``NUMBA_CACHE_DIR`` is already set (by the user, or by the parent of a worker process).
+    """Point numba at :func:`cache_dir` before any kernel is compiled or loaded.
 
+    Nothing changes if ``NUMBA_CACHE_DIR`` is already set (by the user, or by the parent of
+    a worker process).
     Sets ``NUMBA_CACHE_DIR``, so worker processes use the same folder; numba is not
     imported for it (``import simulation`` stays light), and if it already was, its
     configuration is updated as well.

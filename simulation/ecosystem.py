@@ -86,6 +86,7 @@ class Ecosystem(QuarterlyModel):
             (each region draws a parameter set from its posterior for this replicate,
             :func:`simulation.posteriors.draw_set`); ``params`` override either.
         rng: Mesa-style generator seed (alternative to ``seed``).
+
     """
 
     def __init__(

@@ -21,6 +21,7 @@ class InputError(Exception):
         expected: What would have been accepted.
         found: What was there (already formatted), or "".
         hint: A suggestion, such as a close match for a misspelled name.
+
     """
 
     def __init__(self, file: str, key: str, expected: str, found: str = "", hint: str = ""):

@@ -75,6 +75,7 @@ def read_fitted(path: Path) -> dict[str, Any]:
 
     Raises:
         InputError: The file is not valid TOML or breaks the schema (names file and key).
+
     """
     try:
         with Path(path).open("rb") as f:
@@ -95,16 +96,21 @@ def fitted_values(code: str, calibration_dir: Path | None = None) -> dict[str, f
 
 
 def check_fitted(codes) -> None:
-    """Read the fitted file of every region in ``codes``, so that a broken one fails (an
-    InputError naming the file and key) before any simulation or output folder is made."""
+    """Read the fitted file of every region in ``codes``, so that a broken one fails early.
+
+    The failure (an InputError naming the file and key) comes before any simulation or
+    output folder is made.
+    """
     for code in codes:
         fitted_values(code)
 
 
 def calibration_used(code: str, calibration_dir: Path | None = None) -> dict[str, Any]:
-    """Which calibration a region model loads: its fitted file's path, SHA-256, mode,
-    date, code version and objective (``{"file": None}`` where the region has none and
-    runs on declared defaults)."""
+    """Return which calibration a region model loads.
+
+    That is: its fitted file's path, SHA-256, mode, date, code version and objective
+    (``{"file": None}`` where the region has none and runs on declared defaults).
+    """
     path = fitted_path(code, calibration_dir)
     if not path.exists():
         return {"file": None}

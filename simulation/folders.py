@@ -42,6 +42,7 @@ def claim_folder(out: Path, kind: str, key: str, content: Mapping[str, Any],
     Raises:
         InputError: ``out`` is a file, holds another job (without ``overwrite``), or holds
             files no job claimed.
+
     """
     out = Path(out)
     if out.exists() and not out.is_dir():
@@ -72,13 +73,13 @@ def claim_folder(out: Path, kind: str, key: str, content: Mapping[str, Any],
 
 
 def content_key_of(content: Mapping[str, Any]) -> str:
-    """A short hash of a JSON-serialisable description (for jobs made of several parts)."""
+    """Return a short hash of a JSON-serialisable description (for jobs made of several parts)."""
     text = json.dumps(_plain(content), sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def _read_claim(claim: Path, option: str) -> dict[str, Any]:
-    """The claim file's content; InputError if it is not a claim."""
+    """Return the claim file's content; raise InputError if it is not a claim."""
     try:
         doc = json.loads(claim.read_text())
     except (OSError, ValueError):

@@ -152,7 +152,7 @@ def manifest(scenario: Scenario, extra: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def run_identity(scenario: Scenario) -> dict[str, Any]:
-    """What defines a run's results, readable (the output folder's claim names it)."""
+    """Return what defines a run's results, readable (the output folder's claim names it)."""
     return {"scenario": scenario.name, "scale": scenario.scale, "seed": scenario.seed,
             "regions": list(scenario.regions),
             "horizon": [scenario.start_year, scenario.end_year, scenario.burn_in_years],

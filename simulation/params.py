@@ -32,6 +32,7 @@ class Param:
         integer: Whether the value must be a whole number.
         fit: ``(low, high)`` search bounds where the calibration fits the parameter per
             region (``devise calibrate``), None where it is not fitted.
+
     """
 
     default: float
@@ -279,6 +280,7 @@ def resolve_params(overrides: Mapping[str, float] | None = None,
     Raises:
         InputError: An override names no declared parameter (with a suggestion) or is
             outside its declared bounds; ``where`` names the source in the message.
+
     """
     return validated_params(overrides or {}, MODEL_PARAMS, where, "model")
 
@@ -299,6 +301,7 @@ def validated_params(values: Any, declared: Mapping[str, Param], file: str, at: 
     Raises:
         InputError: ``values`` is not a table, a name is not declared, or a value is
             not admissible (NaN, infinite, a bool, out of bounds, not whole).
+
     """
     if not isinstance(values, Mapping):
         raise InputError(file, at, "a table of parameters", show_value(values))

@@ -20,7 +20,7 @@ PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F
 
 
 def kpi_figure(ts: pd.DataFrame, title: str) -> plt.Figure:
-    """Indicator index (2018Q4 = 100) per region: median, 5-95% replicate band, 115 line.
+    """Plot the indicator index (2018Q4 = 100) per region: median, 5-95% replicate band, 115 line.
 
     ``ts`` is a time series with a ``growth`` column (:func:`simulation.runner.add_growth`).
     """
@@ -105,7 +105,7 @@ def comparison_figure(comparison: pd.DataFrame, title: str,
 
 def contributions_figure(contributions: pd.DataFrame, title: str,
                          years: tuple[int, ...] = (2021, 2022)) -> plt.Figure:
-    """Enabling SMEs attributed to each instrument, all regions together: one panel a year.
+    """Plot enabling SMEs attributed to each instrument, all regions together: one panel a year.
 
     ``contributions`` has columns policy, instrument, region, year, mean, p05, p95
     (:func:`simulation.compare.contributions_table`); bars are the mean over replicates,
@@ -196,8 +196,9 @@ def calibration_figure(record: dict) -> plt.Figure:
 
 
 def posterior_figure(record: dict, sets: pd.DataFrame) -> plt.Figure:
-    """A region's posterior against its prior, parameter by parameter, and the posterior
-    correlations between parameters.
+    """Plot a region's posterior against its prior, and the posterior correlations.
+
+    The first is parameter by parameter, the second between parameters.
 
     ``record`` is the posterior summary (:func:`simulation.calibration.posterior.summarise`)
     and ``sets`` its weighted parameter sets.

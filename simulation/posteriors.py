@@ -77,10 +77,11 @@ def _read(path: Path, mtime_ns: int) -> tuple[tuple[str, ...], np.ndarray, np.nd
 
 def posterior_sets(code: str, calibration_dir: Path | None = None
                    ) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
-    """A region's posterior: parameter names, values (sets x names) and weights.
+    """Return a region's posterior: parameter names, values (sets x names) and weights.
 
     Raises:
         InputError: The region has no posterior file (with what to do), or it is broken.
+
     """
     path = posterior_path(code, calibration_dir).resolve()
     if not path.exists():
@@ -91,18 +92,23 @@ def posterior_sets(code: str, calibration_dir: Path | None = None
 
 
 def check_posteriors(codes) -> None:
-    """Read the posterior of every region in ``codes``, so that a missing or broken one
-    fails (an InputError naming the file) before any simulation or output folder."""
+    """Read the posterior of every region in ``codes``, so that a missing or broken one fails.
+
+    The failure (an InputError naming the file) comes before any simulation or output
+    folder.
+    """
     for code in codes:
         posterior_sets(code)
 
 
 def draw_set(code: str, region_index: int, seed: int, replicate: int,
              calibration_dir: Path | None = None) -> tuple[int, dict[str, float]]:
-    """The posterior set of ``replicate`` (one per REPLICATES_PER_SET replicates): its row
-    and its values. The draw is keyed on the seed, the pair of replicates and the region's
-    registry position, so it is the same in any run, process or scenario (common random
-    numbers between a base and a policy)."""
+    """Return the posterior set of ``replicate``: its row and its values.
+
+    One set serves REPLICATES_PER_SET replicates. The draw is keyed on the seed, the pair
+    of replicates and the region's registry position, so it is the same in any run, process
+    or scenario (common random numbers between a base and a policy).
+    """
     names, values, weights = posterior_sets(code, calibration_dir)
     group = replicate // REPLICATES_PER_SET
     u = rng.uniform(rng.make_stream(seed, group, region_index), 0, 0, rng.POSTERIOR, 0)
@@ -113,10 +119,12 @@ def draw_set(code: str, region_index: int, seed: int, replicate: int,
 def run_overrides(code: str, mode: str, seed: int, replicate: int,
                   overrides: Mapping[str, float] | None = None
                   ) -> tuple[int, dict[str, float]]:
-    """The parameter overrides region ``code`` runs replicate ``replicate`` with: with mode
-    ``posterior`` its drawn set (:func:`draw_set`) under ``overrides``, with ``point`` the
-    overrides alone (the region model adds its fitted point values under them). Returns the
-    set's row (-1 for point values) and the overrides."""
+    """Return the parameter overrides region ``code`` runs replicate ``replicate`` with.
+
+    With mode ``posterior``: its drawn set (:func:`draw_set`) under ``overrides``; with
+    ``point``: the overrides alone (the region model adds its fitted point values under
+    them). Returns the set's row (-1 for point values) and the overrides.
+    """
     from .regions import region_codes
 
     if mode == "posterior":
@@ -126,8 +134,11 @@ def run_overrides(code: str, mode: str, seed: int, replicate: int,
 
 
 def posterior_used(code: str, calibration_dir: Path | None = None) -> dict[str, Any]:
-    """Which posterior a region's runs draw from: the file's path and SHA-256, and its
-    summary's date, code version, simulations and effective sample size."""
+    """Return which posterior a region's runs draw from.
+
+    That is: the file's path and SHA-256, and its summary's date, code version,
+    simulations and effective sample size.
+    """
     path = posterior_path(code, calibration_dir)
     if not path.exists():
         return {"file": None}

@@ -426,9 +426,11 @@ def load_registry(calibration_dir: Path | None = None) -> dict[str, RegionSpec]:
 
 @functools.lru_cache(maxsize=8)
 def _default_registry(env: str | None) -> Mapping[str, RegionSpec]:
-    """The registry of the default calibration folder, per value of its environment variable
-    (looked up for every region and instrument a run builds: resolving paths each time cost
-    a tenth of a small run)."""
+    """Return the registry of the default calibration folder.
+
+    Cached per value of its environment variable (looked up for every region and instrument
+    a run builds: resolving paths each time cost a tenth of a small run).
+    """
     registry = {spec.code: spec for spec in _load(default_calibration_dir().resolve())}
     return MappingProxyType(registry)
 

@@ -126,7 +126,7 @@ def uniform_at(agent_key, purpose, k):
 
 @njit(_DRAW_AT, cache=True, inline="always")
 def normal_at(agent_key, purpose, k):
-    """Standard normal draw under an :func:`agent_key` (Box-Muller on sub-draws 2k, 2k+1).
+    """Draw a standard normal under an :func:`agent_key` (Box-Muller on sub-draws 2k, 2k+1).
 
     sqrt, log and cos are :mod:`simulation.kernels.detmath`'s: the same bits compiled and
     interpreted, and inlined (vectorisable) in the kernels that draw.
@@ -162,7 +162,7 @@ def uniform(stream, quarter, agent, purpose, k):
 
 @njit(_DRAW, cache=True)
 def normal(stream, quarter, agent, purpose, k):
-    """Standard normal draw (Box-Muller on sub-draws 2k and 2k+1)."""
+    """Draw a standard normal (Box-Muller on sub-draws 2k and 2k+1)."""
     return normal_at(agent_key(quarter_key(stream, quarter), agent), purpose, k)
 
 

@@ -62,11 +62,11 @@ class Series:
         return np.concatenate([series[name][mask] for series in self.regions.values()])
 
     def labels(self) -> np.ndarray:
-        """The quarter labels, from the burn-in start."""
+        """Return the quarter labels, from the burn-in start."""
         return np.array([self.calendar.label(i) for i in range(self.calendar.n_quarters)])
 
     def years(self) -> np.ndarray:
-        """The year of each quarter, from the burn-in start."""
+        """Return the year of each quarter, from the burn-in start."""
         return np.array([self.calendar.year_of(i) for i in range(self.calendar.n_quarters)])
 
 
@@ -96,7 +96,7 @@ def simulate(scenario: Scenario, replicate: int) -> pd.DataFrame:
 
 
 def series_frame(series: Series, replicate: int) -> pd.DataFrame:
-    """The tidy time series of :func:`simulate` from one replicate's arrays."""
+    """Return the tidy time series of :func:`simulate` from one replicate's arrays."""
     cal = series.calendar
     q = np.arange(cal.n_quarters)
     index = {"replicate": np.full(len(q), replicate), "quarter": series.labels(),
@@ -124,6 +124,7 @@ def run_replicates(
         checkpoint_dir: Where finished replicates are kept; those already there (for the
             same scenario content, seed, scale and code version) are loaded, not rerun.
         on_done: Called with the replicate number as each one finishes.
+
     """
     check_inputs(scenario)  # a broken calibration file fails before any process
     todo, done = [], {}
@@ -162,9 +163,11 @@ def run_replicates(
 
 
 def check_inputs(scenario: Scenario) -> None:
-    """Read the fitted files (and, for a posterior run, the posterior sets) of the
-    scenario's regions: a missing or broken one is an InputError naming it, before any
-    simulation or output folder."""
+    """Read the fitted files (and, for a posterior run, the posterior sets) of the regions.
+
+    A missing or broken one of the scenario's regions is an InputError naming it, before
+    any simulation or output folder.
+    """
     check_fitted(scenario.regions)
     if scenario.parameters == "posterior":
         check_posteriors(scenario.regions)
@@ -186,7 +189,7 @@ NOT_SIMULATED = ("name", "description", "replicates", "path", "sha256")
 
 
 def content_key(scenario: Scenario) -> str:
-    """A short hash of what a scenario simulates, whatever its name, file or replicate count.
+    """Return a short hash of what a scenario simulates, whatever its name, file or replicates.
 
     Two scenarios with the same key give the same time series for the same replicate: the
     key covers every scenario field except :data:`NOT_SIMULATED` (regions, horizon, seed,
@@ -311,7 +314,7 @@ def replicates_per_set(scenario: Scenario) -> int | None:
 
 
 def parameter_table(scenario: Scenario) -> pd.DataFrame:
-    """The parameter values each region of each replicate runs with (``parameters.parquet``).
+    """Return the parameter values each region of each replicate runs with (parameters.parquet).
 
     One row per replicate and region: ``parameter_set`` (the row of the region's posterior
     sets, -1 with point values), then every model parameter, resolved as the region model

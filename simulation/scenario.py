@@ -80,6 +80,7 @@ class Scenario:
         path: File it came from ("" if built in code).
         sha256: Hash of the file's bytes ("" if built in code); with ``extends``, a hash
             of the hashes of every file included, bases first.
+
     """
 
     name: str
@@ -98,8 +99,10 @@ class Scenario:
     sha256: str = ""
 
     def __post_init__(self) -> None:
-        """Refuse two instruments with one name, however the scenario was built: outputs,
-        sweeps and comparisons find an instrument by its name."""
+        """Refuse two instruments with one name, however the scenario was built.
+
+        Outputs, sweeps and comparisons find an instrument by its name.
+        """
         names = [spec.name for spec in self.instruments]
         _no_repeats(names, "instrument name", self.path or self.name, "instruments",
                     suffix=".name")
@@ -110,8 +113,10 @@ class Scenario:
         return Calendar.for_horizon(self.start_year, self.end_year, self.burn_in_years)
 
     def with_overrides(self, **changes: Any) -> Scenario:
-        """Return a copy with [scenario] settings changed (``None`` values are ignored),
-        validated as :meth:`with_changes` validates them."""
+        """Return a copy with [scenario] settings changed (``None`` values are ignored).
+
+        The changes are validated as :meth:`with_changes` validates them.
+        """
         return self.with_changes(**{k: v for k, v in changes.items() if v is not None})
 
     def with_changes(self, **changes: Any) -> Scenario:
@@ -129,6 +134,7 @@ class Scenario:
 
         Raises:
             InputError: Naming the key as given, what was expected and what was found.
+
         """
         where = f"{self.path or self.name} (with_changes)"
         doc = scenario_document(self)
@@ -167,6 +173,7 @@ def load_scenario(path: str | Path) -> Scenario:
     Raises:
         InputError: A file is missing, not UTF-8 TOML, extends in a cycle, or any key is
             wrong; the error names the file that holds the faulty key.
+
     """
     files = _files_in_order(Path(path))
     root = files[-1]
@@ -319,7 +326,7 @@ def _relocate(exc: InputError, origins: Mapping[str, tuple[str, str | None]]) ->
 # --- the document ---------------------------------------------------------------------
 
 def scenario_document(scenario: Scenario) -> dict[str, Any]:
-    """The scenario as the document a file would hold (instruments' parameters complete)."""
+    """Return the scenario as the document a file would hold (instruments' parameters complete)."""
     head = {key: getattr(scenario, key) for key in _SCENARIO_KEYS}
     head["regions"] = list(scenario.regions)
     instruments = [{"type": spec.kind, "name": spec.name, "regions": list(spec.regions),
@@ -377,6 +384,7 @@ def parse_scenario(doc: Mapping[str, Any], file: str = "<scenario>", sha256: str
 
     Raises:
         InputError: Naming ``file``, the key path, what was expected and what was found.
+
     """
     _check_shape(doc, file)
     head = doc.get("scenario")
@@ -481,8 +489,10 @@ def _no_repeats(items: list[str], what: str, file: str, key: str, suffix: str = 
 
 def _instruments(value: Any, scenario_regions: tuple[str, ...], calendar: Calendar,
                  file: str) -> tuple[InstrumentSpec, ...]:
-    """Validate each entry of the ``[[instruments]]`` array (shape already checked); that
-    their names are distinct is checked by :class:`Scenario` itself."""
+    """Validate each entry of the ``[[instruments]]`` array (shape already checked).
+
+    That their names are distinct is checked by :class:`Scenario` itself.
+    """
     return tuple(_instrument(item, k, scenario_regions, calendar, file)
                  for k, item in enumerate(value))
 

@@ -132,7 +132,7 @@ class Table:
         return next(iter(self._data.values())).shape[0]
 
     def full(self, name: str) -> np.ndarray:
-        """The whole allocated column (kernels that append write past ``n``)."""
+        """Return the whole allocated column (kernels that append write past ``n``)."""
         return self._data[name]
 
     def reserve(self, extra: int) -> None:
@@ -167,7 +167,7 @@ class Table:
         self.n = kept
 
     def __getstate__(self) -> dict:
-        """The columns and row count (copies and pickles rebuild the views from them)."""
+        """Return the columns and row count (copies and pickles rebuild the views from them)."""
         return {"_columns": self._columns, "_data": self._data, "_n": self._n}
 
     def __setstate__(self, state: dict) -> None:

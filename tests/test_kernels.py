@@ -296,9 +296,9 @@ def test_every_kernel_has_a_case():
                 assert name in tested or name in HELPERS, f"kernel {mod.__name__}.{name} untested"
 
 
-HELPERS = {"quarterly", "year_start", "pareto_size", "success_probability", "apply_client_outcome", "add_tie",
-           "smart_capacity", "provider_score", "choose_provider", "draw_project_terms",
-           "write_project", "productivity_lead"}
+HELPERS = {"quarterly", "year_start", "pareto_size", "success_probability",
+           "apply_client_outcome", "add_tie", "smart_capacity", "provider_score",
+           "choose_provider", "draw_project_terms", "write_project", "productivity_lead"}
 """Inner njit helpers: exercised through the kernels above (compiled in both runs)."""
 
 

@@ -52,6 +52,7 @@ class Settings:
         screen: Latin-hypercube points evaluated before the local searches.
         diff_step: Finite-difference step, as a share of each search range.
         seed: Seed of the simulations and of the screening design.
+
     """
 
     replicates: int
@@ -108,7 +109,7 @@ class Problem:
                          for n, p in self.params.items()])
 
     def provisional(self) -> dict[str, float]:
-        """The declared defaults of the fitted parameters."""
+        """Return the declared defaults of the fitted parameters."""
         return {name: p.default for name, p in self.params.items()}
 
     def evaluate(self, values: Mapping[str, float]) -> Evaluation:
@@ -223,8 +224,11 @@ def identification(problem: Problem, fitted: Evaluation) -> tuple[dict[str, floa
 
 
 def verdict(problem: Problem, name: str, joint: float, marginal: float) -> tuple[bool, str]:
-    """Whether a parameter is identified (joint standard error within SE_LIMIT of its range)
-    and a note saying why not: a flat objective, or other parameters making up for it."""
+    """Return whether a parameter is identified, and a note saying why not.
+
+    Identified: joint standard error within SE_LIMIT of its range. The note names the
+    cause otherwise: a flat objective, or other parameters making up for it.
+    """
     low, high = problem.params[name].fit
     if joint <= SE_LIMIT * (high - low):
         return True, "identified"

@@ -36,7 +36,7 @@ def region_scale(n_smart_firms: float, firms: int) -> float:
 
 
 def voucher_spec(code: str, n_smart_firms: float, scenario: VoucherScenario) -> InstrumentSpec:
-    """The voucher programme of the voucher scenario, in one region, with declared defaults."""
+    """Return the voucher scenario's voucher programme, in one region, with declared defaults."""
     from ..instruments import INSTRUMENT_TYPES
 
     declared = INSTRUMENT_TYPES[scenario.kind].declared_params()
@@ -48,8 +48,10 @@ def voucher_spec(code: str, n_smart_firms: float, scenario: VoucherScenario) -> 
 
 def run_pair(code: str, params: Mapping[str, float], scale: float, seed: int, replicate: int,
              voucher: InstrumentSpec | None) -> tuple[RegionModel, RegionModel | None]:
-    """Run business as usual and (if given) the voucher scenario to MEASURE_YEAR's end,
-    from the same spin-up."""
+    """Run business as usual and (if given) the voucher scenario to MEASURE_YEAR's end.
+
+    Both start from the same spin-up.
+    """
     base = RegionModel(code, scale=scale, seed=seed, replicate=replicate, end_year=MEASURE_YEAR,
                        params=params, calibrated=False)
     policy = base.with_instruments((voucher,)) if voucher is not None else None
@@ -104,8 +106,11 @@ def _voucher_additionality(base: RegionModel, policy: RegionModel | None) -> flo
 
 
 def _intensity_share(model: RegionModel, sizes: tuple[float, float], level: float) -> float:
-    """Share of alive smart firms with ``sizes[0] <= employees < sizes[1]`` whose maturity
-    is at least ``level``, at the end of the run (MEASURE_YEAR's fourth quarter)."""
+    """Return the share of alive smart firms in a size band whose maturity is at least ``level``.
+
+    The band is ``sizes[0] <= employees < sizes[1]``; the share is taken at the end of the
+    run (MEASURE_YEAR's fourth quarter).
+    """
     f = model.firms
     employees = f.employees[f.alive]
     size_class = (employees >= sizes[0]) & (employees < sizes[1])
@@ -115,8 +120,10 @@ def _intensity_share(model: RegionModel, sizes: tuple[float, float], level: floa
 
 
 def _yearly_growth(model: RegionModel, series: str) -> float:
-    """Yearly growth rate of ``series`` from the baseline year's to MEASURE_YEAR's fourth
-    quarter, ``(end / start)^(1 / years) - 1``."""
+    """Return the yearly growth rate of ``series``, ``(end / start)^(1 / years) - 1``.
+
+    It runs from the baseline year's to MEASURE_YEAR's fourth quarter.
+    """
     start, end = (_at_q4(model, series, y) for y in (BASELINE_YEAR, MEASURE_YEAR))
     if start <= 0:
         return float("nan")

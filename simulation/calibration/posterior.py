@@ -90,11 +90,12 @@ class Prior:
 
 
 def load_priors(calibration_dir: Path | None = None) -> dict[str, Prior]:
-    """The priors of calibration/priors.toml, in file order.
+    """Return the priors of calibration/priors.toml, in file order.
 
     Raises:
         InputError: the file is malformed, names an undeclared parameter, or gives bounds
             outside the parameter's declared ones (names the file and key).
+
     """
     folder = Path(calibration_dir) if calibration_dir is not None else default_calibration_dir()
     path = folder / PRIORS_FILE
@@ -134,6 +135,7 @@ class PosteriorSettings:
         firms: Smart firms simulated per region (sets the scale).
         coverage_datasets: Synthetic datasets of the coverage check.
         seed: Seed of the design, the simulations and the error draws.
+
     """
 
     simulations: int
@@ -165,7 +167,7 @@ class RegionMoments:
     voucher: InstrumentSpec | None
 
     def outputs(self) -> tuple[str, ...]:
-        """The moments measured (targets.toml order)."""
+        """Return the moments measured (targets.toml order)."""
         return self.moments
 
     def __call__(self, values: Mapping[str, float], replicate: int) -> dict[str, float]:
@@ -184,14 +186,17 @@ def prior_design(d: int, size: int, seed: int) -> np.ndarray:
 
 
 def with_errors(moments: np.ndarray, scale: np.ndarray, seed: int) -> np.ndarray:
-    """Simulated moments plus a draw of the targets' errors (``scale`` = sigma / sqrt(w))."""
+    """Return simulated moments plus a draw of the targets' errors (``scale`` = sigma / sqrt(w))."""
     rng = np.random.default_rng(seed)
     return moments + rng.standard_normal(moments.shape) * scale
 
 
 def standardised(moments: np.ndarray, observed: np.ndarray, scale: np.ndarray) -> np.ndarray:
-    """``(moments - observed) / scale``; a moment a simulation could not measure (NaN: no
-    voucher redeemed, so no additionality) counts as :data:`~.fit.NAN_Z`, as in the fit."""
+    """Return ``(moments - observed) / scale``.
+
+    A moment a simulation could not measure (NaN: no voucher redeemed, so no
+    additionality) counts as :data:`~.fit.NAN_Z`, as in the fit.
+    """
     z = (moments - observed) / scale
     return np.where(np.isfinite(z), z, NAN_Z)
 
@@ -210,6 +215,7 @@ def abc_posterior(u: np.ndarray, moments: np.ndarray, observed: np.ndarray, scal
     Returns:
         The kept rows of the table, their adjusted coordinates (unit cube) and their
         normalised kernel weights.
+
     """
     z = standardised(moments, observed, scale)
     distance = np.sqrt((z**2).sum(axis=1))
@@ -256,10 +262,13 @@ def weighted_quantiles(values: np.ndarray, weights: np.ndarray,
 
 def coverage(u: np.ndarray, moments: np.ndarray, scale: np.ndarray, accept: float,
              datasets: int, seed: int, level: float = CREDIBLE) -> np.ndarray:
-    """The check on synthetic data (module docstring): for ``datasets`` sets of the table
-    (drawn with ``seed``), whether each parameter's ``level`` credible interval, computed
-    from the rest of the table, holds the set's true value (datasets x parameters, bool).
-    ``moments`` hold their errors already: each row is a synthetic dataset as it stands."""
+    """Run the check on synthetic data (module docstring).
+
+    For ``datasets`` sets of the table (drawn with ``seed``), return whether each
+    parameter's ``level`` credible interval, computed from the rest of the table, holds the
+    set's true value (datasets x parameters, bool). ``moments`` hold their errors already:
+    each row is a synthetic dataset as it stands.
+    """
     rng = np.random.default_rng(seed)
     truths = rng.choice(len(u), size=min(datasets, len(u)), replace=False)
     tails = ((1 - level) / 2, (1 + level) / 2)
@@ -363,7 +372,7 @@ def calibrate_posterior(code: str, mode: str = "full", workers: int = 1,
 
 # --- the record -----------------------------------------------------------------------------
 def summarise(result: PosteriorResult) -> dict[str, Any]:
-    """The region's posterior summary (``CODE.toml`` beside the sets)."""
+    """Return the region's posterior summary (``CODE.toml`` beside the sets)."""
     from .workflow import code_version, simulation_fingerprint
 
     w = result.weights
@@ -426,8 +435,11 @@ def _weighted_correlations(x: np.ndarray, w: np.ndarray) -> np.ndarray:
 
 
 def posterior_sets(result: PosteriorResult) -> pd.DataFrame:
-    """The weighted parameter sets to store, heaviest first: ``set`` numbers them,
-    ``weight`` sums to 1, ``simulation`` is the table row each was adjusted from."""
+    """Return the weighted parameter sets to store, heaviest first.
+
+    ``set`` numbers them, ``weight`` sums to 1, ``simulation`` is the table row each was
+    adjusted from.
+    """
     order = np.argsort(-result.weights, kind="stable")
     order = order[result.weights[order] > 0]
     frame = result.values(result.adjusted[order])
@@ -438,9 +450,11 @@ def posterior_sets(result: PosteriorResult) -> pd.DataFrame:
 
 
 def posterior_files(code: str, mode: str = "full") -> tuple[Path, Path]:
-    """The sets (Parquet) and summary (TOML) a region's posterior is written to: full mode
-    where region models read them (calibration/posteriors/), smoke mode beside the smoke
-    fits (never read by the models)."""
+    """Return the sets (Parquet) and summary (TOML) a region's posterior is written to.
+
+    Full mode: where region models read them (calibration/posteriors/). Smoke mode: beside
+    the smoke fits (never read by the models).
+    """
     from ..fitted import SMOKE_FOLDER
     from ..posteriors import posterior_path
 
@@ -451,9 +465,10 @@ def posterior_files(code: str, mode: str = "full") -> tuple[Path, Path]:
 
 
 def write_posterior(result: PosteriorResult) -> Path:
-    """Write a region's posterior sets, summary and diagnostics figure; return the sets'
-    path. Each file is written to a temporary name and renamed into place; the summary
-    comes last."""
+    """Write a region's posterior sets, summary and diagnostics figure; return the sets' path.
+
+    Each file is written to a temporary name and renamed into place; the summary comes last.
+    """
     import tomli_w
 
     from .store import _plain
@@ -473,8 +488,10 @@ def write_posterior(result: PosteriorResult) -> Path:
 
 
 def draw_diagnostics(code: str, mode: str = "full") -> Path:
-    """Draw a region's posterior diagnostics figure from its written files (prior against
-    posterior per parameter, correlations, coverage); return its path."""
+    """Draw a region's posterior diagnostics figure from its written files; return its path.
+
+    The figure shows prior against posterior per parameter, correlations and coverage.
+    """
     from ..plotting import posterior_figure, save
 
     sets_path, summary_path = posterior_files(code, mode)
@@ -487,8 +504,11 @@ def draw_diagnostics(code: str, mode: str = "full") -> Path:
 
 
 def posterior_is_current(code: str, mode: str = "full") -> bool:
-    """Whether a region's posterior summary exists and its simulations were made from the
-    current inputs (:func:`~.workflow.simulation_fingerprint`)."""
+    """Return whether a region's posterior summary exists and is current.
+
+    Current: its simulations were made from the current inputs
+    (:func:`~.workflow.simulation_fingerprint`).
+    """
     from .workflow import simulation_fingerprint
 
     summary = posterior_files(code, mode)[1]

@@ -29,8 +29,11 @@ def write_fitted(path: Path, record: Mapping[str, Any]) -> None:
 
 def fit_quality(code: str, calibration_dir: Path | None = None,
                 mode: str = "full") -> dict[str, Any] | None:
-    """A region's fit in brief (None without a fitted file): objective provisional and
-    fitted, the worst-fitting moment and its z, the parameters that are not identified."""
+    """Return a region's fit in brief (None without a fitted file).
+
+    The brief: objective provisional and fitted, the worst-fitting moment and its z, the
+    parameters that are not identified.
+    """
     path = fitted_path(code, calibration_dir, mode)
     if not path.exists():
         return None

@@ -36,6 +36,7 @@ class Target:
         source: Where the value comes from (the row's source, or the registry's rule).
         rows: Row ids of calibration/data it rests on.
         proxy: Whether another geography stands in for the region.
+
     """
 
     name: str
@@ -65,6 +66,7 @@ def load_targets(code: str, calibration_dir: Path | None = None) -> list[Target]
 
     Raises:
         InputError: targets.toml is malformed (names the file and key).
+
     """
     folder = Path(calibration_dir) if calibration_dir is not None else default_calibration_dir()
     doc, file = _read(folder)
@@ -111,8 +113,11 @@ def _get(entry: Mapping[str, Any], key: str, kind: type | tuple[type, ...], file
 
 def _target(entry: Mapping[str, Any], where: str, file: str, spec: RegionSpec,
             rows: Mapping[str, Any]) -> Target | None:
-    """Build one region's Target from a targets.toml entry (None where the entry is
-    ``optional`` and the region's registry has no such figure)."""
+    """Build one region's Target from a targets.toml entry.
+
+    Return None where the entry is ``optional`` and the region's registry has no such
+    figure.
+    """
     from .moments import MOMENTS
 
     moment = _get(entry, "moment", str, file, where)

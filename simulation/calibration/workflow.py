@@ -54,7 +54,7 @@ def diagnostics_path(code: str, mode: str = "full") -> Path:
 
 
 def build_record(result: FitResult, mode: str, validation: dict[str, Any]) -> dict[str, Any]:
-    """The content of a region's fitted file (schema in :mod:`.store`)."""
+    """Return the content of a region's fitted file (schema in :mod:`.store`)."""
     problem, fitted, settings = result.problem, result.fitted, result.problem.settings
     parameters = {}
     for name, p in problem.params.items():
@@ -96,8 +96,11 @@ def build_record(result: FitResult, mode: str, validation: dict[str, Any]) -> di
 
 @functools.cache
 def code_version() -> str:
-    """``devise VERSION (git COMMIT)``, ``+changes`` when the package or the calibration
-    inputs differ from the commit; the git part is 'unknown' outside a checkout."""
+    """Return ``devise VERSION (git COMMIT)``.
+
+    ``+changes`` is added when the package or the calibration inputs differ from the
+    commit; the git part is 'unknown' outside a checkout.
+    """
     root = Path(__file__).resolve().parents[2]
     inputs = ["simulation", "calibration/regions.toml", "calibration/targets.toml",
               "calibration/data"]
@@ -131,15 +134,20 @@ INFERENCE_SOURCES = ("calibration/fit.py", "calibration/posterior.py",
 
 
 def inputs_fingerprint() -> str:
-    """Hash of what a fit depends on: model and calibration sources, registry, targets and
-    sourced rows."""
+    """Return a hash of what a fit depends on.
+
+    That is: model and calibration sources, registry, targets and sourced rows.
+    """
     return _fingerprint(default_calibration_dir().resolve(), ())
 
 
 def simulation_fingerprint() -> str:
-    """Hash of what the simulations of a posterior calibration depend on: the model, the
-    moments and targets code, registry, targets, priors and sourced rows (not the code of
-    the inference, so improving it reuses the simulations already stored)."""
+    """Return a hash of what the simulations of a posterior calibration depend on.
+
+    That is: the model, the moments and targets code, registry, targets, priors and sourced
+    rows (not the code of the inference, so improving it reuses the simulations already
+    stored).
+    """
     folder = default_calibration_dir().resolve()
     return _fingerprint(folder, INFERENCE_SOURCES, (folder / "priors.toml",))
 

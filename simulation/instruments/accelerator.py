@@ -60,8 +60,11 @@ class Accelerator(PolicyInstrument):
 
     @classmethod
     def founded_per_year(cls, params) -> float:
-        """Start-ups founded a year when every place is paid: the whole budget over the cost
-        of a place (administrative cost included), times the additional share."""
+        """Return the start-ups founded a year when every place is paid.
+
+        That is the whole budget over the cost of a place (administrative cost included),
+        times the additional share.
+        """
         place = params["cost_per_startup"] * (1.0 + params["admin_share"])
         return params["budget_per_year"] / place * params["additional_share"]
 

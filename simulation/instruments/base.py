@@ -19,8 +19,9 @@ if TYPE_CHECKING:
 
 
 class Host(Protocol):
-    """What an instrument may read and change of the region model it acts on, and nothing
-    else (tests/test_instruments.py checks that instruments use no other attribute).
+    """What an instrument may read and change of the region model it acts on, and nothing else.
+
+    tests/test_instruments.py checks that instruments use no other attribute.
 
     Tables: ``firms``, ``smes`` (columns an instrument's mechanism changes, documented per
     type in docs/model.md 7.8) and ``projects`` (read). Clock and keys: ``quarter``,
@@ -185,8 +186,11 @@ class PolicyInstrument(mesa.Agent):
 
     @classmethod
     def founded_per_year(cls, params: Mapping[str, float]) -> float:
-        """Most firms (full scale) the instrument founds in a year with a whole budget of
-        ``params["budget_per_year"]``; 0 for types that found none."""
+        """Return the most firms (full scale) the instrument founds in a year.
+
+        That is with a whole budget of ``params["budget_per_year"]``; 0 for types that
+        found none.
+        """
         return 0.0
 
     @classmethod
@@ -218,8 +222,11 @@ class PolicyInstrument(mesa.Agent):
         return max(left, 1)
 
     def step(self) -> None:
-        """Phase 1 of the quarter: book the year's budget in its first active quarter, and
-        act if the instrument delivers now."""
+        """Run phase 1 of the quarter.
+
+        Book the year's budget in its first active quarter, and act if the instrument
+        delivers now.
+        """
         q = self.model.quarter
         if self.active(q) and (q % 4 == 0 or q == self.start_q):
             self.book(q, "budget", self.budget_per_year)
@@ -244,11 +251,11 @@ class PolicyInstrument(mesa.Agent):
         return self.budget_per_year - self._committed.get(year, 0.0)
 
     def allowance(self, q: int) -> float:
-        """This delivery's share of what is left of the year's budget (model units)."""
+        """Return the delivery's share of what is left of the year's budget (model units)."""
         return self.budget_left(q) / self.deliveries_left_in_year(q)
 
     def affordable(self, q: int, applicants: np.ndarray, unit_support: float) -> np.ndarray:
-        """The first applicants the allowance pays for; count the rest as refused."""
+        """Return the first applicants the allowance pays for; count the rest as refused."""
         unit = self.cost(unit_support)
         places = applicants.size if unit <= 0 else int(self.allowance(q) // unit)
         return self.admit(q, applicants, places)
@@ -256,8 +263,10 @@ class PolicyInstrument(mesa.Agent):
     def fill_places(self, q: int, unit_support: float, sme_share: float,
                     firm_chance: np.ndarray | float,
                     sme_chance: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
-        """Places the allowance pays at ``unit_support``, a share ``sme_share`` for digital
-        SMEs and the rest for smart firms; return the admitted (firms, smes).
+        """Split the places the allowance pays between firms and SMEs; return the admitted.
+
+        Places are paid at ``unit_support``, a share ``sme_share`` for digital SMEs and the
+        rest for smart firms; the return value is the admitted (firms, smes).
 
         Unused places of one group are not given to the other.
         """
@@ -268,7 +277,7 @@ class PolicyInstrument(mesa.Agent):
         return self.admit(q, firms, places - sme_places), self.admit(q, smes, sme_places)
 
     def admit(self, q: int, applicants: np.ndarray, places: int) -> np.ndarray:
-        """The first ``places`` applicants; count the rest as refused."""
+        """Return the first ``places`` applicants; count the rest as refused."""
         self.book(q, "refused", max(applicants.size - places, 0))
         return applicants[:max(places, 0)]
 
@@ -278,6 +287,7 @@ class PolicyInstrument(mesa.Agent):
         Raises:
             RuntimeError: The commitment does not fit (a bug in the subclass: it must
                 size cohorts with :meth:`affordable`).
+
         """
         amount = self.cost(support)
         if amount > self.budget_left(q) + 1e-6:
@@ -332,8 +342,11 @@ class PolicyInstrument(mesa.Agent):
         return rows[np.argsort(uniforms(stream, q, rows, self.tag, k + 1), kind="stable")]
 
     def make_ready(self, q: int, rows: np.ndarray, until: int, chance: float) -> np.ndarray:
-        """With chance ``chance`` (keyed draws), firms in ``rows`` demand a project at once
-        and every quarter until ``until`` or until matched; return those firms."""
+        """Make firms in ``rows`` ready, with chance ``chance`` (keyed draws); return them.
+
+        A ready firm demands a project at once and every quarter until ``until`` or until
+        matched.
+        """
         f = self.model.firms
         ready = rows[uniforms(self.model.stream, q, rows, self.tag, 8) < chance]
         f.ready_until[ready] = np.maximum(f.ready_until[ready], until)

@@ -1,5 +1,7 @@
-"""Support attached to a smart firm's next digital project: the shared part of vouchers,
-grants and challenge contracts."""
+"""Support attached to a smart firm's next digital project.
+
+The shared part of vouchers, grants and challenge contracts.
+"""
 
 from __future__ import annotations
 

@@ -23,8 +23,9 @@ def demand(alive, sector, employees, maturity, awareness, absorptive, in_project
     """Draw this quarter's project demand of every smart firm.
 
     The hazard is ``demand_base x (employees / 10)^size_elasticity x awareness x
-    absorptive x gap / frontier`` where gap is the firm's distance to its sector frontier. A firm an instrument made ready (support
-    it will use, a brokered contact) demands for sure until ``ready_until``. The
+    absorptive x gap / frontier`` where gap is the firm's distance to its sector frontier.
+    A firm an instrument made ready (support it will use, a brokered contact) demands for
+    sure until ``ready_until``. The
     technology domain is drawn uniformly (no sector need profiles are sourced yet).
     Writes ``out_domain`` (-1: no demand) and returns the demand count. Every row is
     computed and masked (no branch on ``alive``): the loop vectorises.

@@ -72,12 +72,12 @@ _C6 = -1.13596475577881948265e-11
 
 
 def float_bits(x):
-    """The IEEE bits of a double as a signed 64-bit integer (a bit cast, not a conversion)."""
+    """Return the IEEE bits of a double as a signed 64-bit integer (a bit cast, no conversion)."""
     return struct.unpack("<q", struct.pack("<d", x))[0]
 
 
 def bits_float(b):
-    """The double whose IEEE bits are the 64-bit integer ``b`` (inverse of :func:`float_bits`)."""
+    """Return the double whose IEEE bits are the int64 ``b`` (inverse of :func:`float_bits`)."""
     return struct.unpack("<d", struct.pack("<q", b))[0]
 
 
@@ -116,7 +116,7 @@ def sqrt(x):
 
 @intrinsic
 def _llvm_sqrt(typingctx, x):
-    """The llvm.sqrt.f64 intrinsic."""
+    """Call the llvm.sqrt.f64 intrinsic."""
     if x != types.float64:
         return None
 

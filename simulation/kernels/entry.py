@@ -13,7 +13,7 @@ FIRM_SIZE_CAP = 5000.0
 
 @njit(cache=True)
 def pareto_size(u, cap):
-    """Truncated Pareto(alpha=1) size on [1, cap]: P(size > s) ~ 1/s (Axtell 2001)."""
+    """Draw a truncated Pareto(alpha=1) size on [1, cap]: P(size > s) ~ 1/s (Axtell 2001)."""
     return 1.0 / (1.0 - u * (1.0 - 1.0 / cap))
 
 
@@ -46,10 +46,12 @@ def init_smes(start, stop, alive, employees, birth_q, capability, reputation, ca
 
 
 def stationary_age_cdf(hazards):
-    """Cumulative distribution of ages 0, 1, ... (quarters) in a population of constant size
-    where every exit is replaced by a start-up: the share of age ``a`` is proportional to
-    the survival to ``a``, ``prod_{k < a} (1 - hazards[k])`` (``hazards``: the quarterly exit
-    hazard at each age), truncated at ``len(hazards)`` and renormalised.
+    """Return the cumulative distribution of ages 0, 1, ... (quarters) in a steady population.
+
+    The population is of constant size, every exit replaced by a start-up: the share of age
+    ``a`` is proportional to the survival to ``a``, ``prod_{k < a} (1 - hazards[k])``
+    (``hazards``: the quarterly exit hazard at each age), truncated at ``len(hazards)`` and
+    renormalised.
     """
     survival = np.concatenate(([1.0], np.cumprod(1.0 - np.asarray(hazards, dtype=float))[:-1]))
     cdf = np.cumsum(survival)

@@ -65,6 +65,7 @@ def execute(proj_client_region, proj_client, proj_provider, proj_domain, proj_se
 
     Returns:
         (finished, successful) counts.
+
     """
     finished = 0
     won = 0

@@ -53,8 +53,10 @@ def firm_learning(alive, sector, maturity, awareness, ties, sector_basic_share, 
 
 @njit(cache=True)
 def sme_learning(alive, capability, experience, capability_decay):
-    """Capability and sector experience of every alive digital SME erode as technology and
-    markets move on (both at ``capability_decay``)."""
+    """Erode the capability and sector experience of every alive digital SME.
+
+    Both erode at ``capability_decay``, as technology and markets move on.
+    """
     keep = 1.0 - capability_decay
     for i in range(alive.shape[0]):
         if alive[i]:

@@ -117,6 +117,7 @@ def match_local(demand_domain, sector, absorptive, in_project, ready_until, ties
 
     Returns:
         (new project count, number of rows written to out_cross)
+
     """
     clients = np.flatnonzero(demand_domain >= 0)
     order = clients[rng.draw_order(stream, q, clients, rng.ORDER, 0)]

@@ -8,11 +8,12 @@ from .demand import BASIC_MATURITY
 
 @njit(cache=True)
 def observe_smes(alive, employees, last_success_q, q, window):
-    """Counts over digital SMEs.
+    """Count over digital SMEs.
 
     Returns:
         (alive, enabling, jobs) where enabling counts alive SMEs with a successful
         smart-sector project in the ``window`` quarters up to and including ``q``.
+
     """
     n_alive = 0
     enabling = 0
@@ -28,12 +29,13 @@ def observe_smes(alive, employees, last_success_q, q, window):
 
 @njit(cache=True)
 def observe_firms(alive, sector, employees, maturity, productivity, n_sectors):
-    """Counts over smart firms, overall and by sector.
+    """Count over smart firms, overall and by sector.
 
     Returns:
         (alive, SMEs of 10-249 persons, of which at least basic digital intensity,
         mean log productivity, per-sector mean productivity, per-sector share of
         alive firms with at least basic digital intensity)
+
     """
     count = np.zeros(n_sectors)
     basic = np.zeros(n_sectors)

@@ -91,7 +91,7 @@ class RowKernel:
 
 
 def row_kernel(py_func: types.FunctionType) -> RowKernel:
-    """Decorator: make ``py_func``, a loop over rows written with ``prange``, a row kernel."""
+    """Make ``py_func``, a loop over rows written with ``prange``, a row kernel (decorator)."""
     return RowKernel(py_func)
 
 

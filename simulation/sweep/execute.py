@@ -71,7 +71,7 @@ class Sweep:
 
 
 def plan_runs(spec: SweepSpec) -> tuple[pd.DataFrame, list[Run]]:
-    """The design points and every run of the sweep (points x replicates), in order."""
+    """Return the design points and every run of the sweep (points x replicates), in order."""
     from .design import design_points  # SALib and scipy.stats: not in the workers (0.45 s)
 
     points = design_points(spec)
@@ -88,6 +88,7 @@ def prepare_sweep(spec: SweepSpec, out: Path, overwrite: bool = False) -> Sweep:
     Raises:
         InputError: ``out`` holds another sweep (unless ``overwrite``) or other files, or
             its store holds runs this sweep does not plan.
+
     """
     out = Path(out)
     points, runs = plan_runs(spec)
@@ -169,7 +170,7 @@ def _run_one(function: RunFunction, paths: Sequence[str], run: Run) -> dict[str,
 
 def failed_rows(function: RunFunction, paths: Sequence[str], run: Run, error: str,
                 seconds: float = math.nan) -> pd.DataFrame:
-    """The stored row of a run that could not finish: NaN outputs and ``error``."""
+    """Return the stored row of a run that could not finish: NaN outputs and ``error``."""
     values = dict(zip(paths, run.values, strict=True))
     outputs = dict.fromkeys(function.outputs(), math.nan)
     return pd.DataFrame([_row(run, values, outputs, error, seconds)])
@@ -182,8 +183,11 @@ def _row(run: Run, values: dict[str, float], outputs: dict[str, float], error: s
 
 
 def _error_text(exc: BaseException) -> str:
-    """The error's last line; then the frames of its traceback (and of the exceptions it
-    chains) drop their local variables, so the failed run's memory can be freed."""
+    """Return the error's last line, and clear the local variables of its frames.
+
+    The frames of its traceback (and of the exceptions it chains) drop their local
+    variables, so the failed run's memory can be freed.
+    """
     text = traceback.format_exception_only(exc)[-1].strip()
     seen: set[int] = set()
     while exc is not None and id(exc) not in seen:
@@ -248,10 +252,11 @@ system monitors polled every second or five instead of every 100 or 500 ms."""
 
 @contextmanager
 def _dask_executor(workers: int, scheduler: str | None) -> Iterator[Executor]:
-    """The executor of a client of ``scheduler``, or of a LocalCluster of ``workers``.
+    """Yield the executor of a client of ``scheduler``, or of a LocalCluster of ``workers``.
 
     Raises:
         InputError: No Dask scheduler answers at ``scheduler`` (named as ``--scheduler``).
+
     """
     import dask
     from distributed import Client, LocalCluster
@@ -328,6 +333,7 @@ def run_alone(function: RunFunction, paths: Sequence[str], run: Run) -> pd.DataF
     Raises:
         RuntimeError: The process died before it started the run (worker processes cannot
             start here, whatever they run: nothing to record against the run).
+
     """
     context = multiprocessing.get_context("spawn")
     receiver, sender = context.Pipe(duplex=False)
@@ -376,7 +382,7 @@ def _how(exitcode: int | None) -> str:
 
 
 def point_means(spec: SweepSpec, runs: pd.DataFrame) -> pd.DataFrame:
-    """Outputs averaged over replicates, one row per design point (failed runs left out).
+    """Average outputs over replicates, one row per design point (failed runs left out).
 
     With a counterfactual, ``cost_per_sme`` is the mean additional spend over the mean
     additional enabling SMEs of the point's replicates (NaN where that is not positive).

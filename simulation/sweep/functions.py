@@ -54,8 +54,11 @@ class DeviseRun:
         return out
 
     def content(self) -> dict[str, object]:
-        """What defines this function's results: the base scenario's content key (its
-        simulated fields, the code and the calibration files) and the counterfactual."""
+        """Return what defines this function's results.
+
+        That is: the base scenario's content key (its simulated fields, the code and the
+        calibration files) and the counterfactual.
+        """
         return {"function": "devise", "base_scenario": content_key(self.base),
                 "counterfactual": self.counterfactual}
 
@@ -67,7 +70,7 @@ class DeviseRun:
                 *extra)
 
     def scenario(self, values: Mapping[str, float]) -> Scenario:
-        """The base scenario with a point's values applied."""
+        """Return the base scenario with a point's values applied."""
         model = dict(self.base.model)
         instruments = {spec.name: dict(spec.params) for spec in self.base.instruments}
         for path, value in values.items():
@@ -81,7 +84,7 @@ class DeviseRun:
             replace(spec, params=instruments[spec.name]) for spec in self.base.instruments))
 
     def __call__(self, values: Mapping[str, float], replicate: int) -> dict[str, float]:
-        """Outputs of one replicate at one design point."""
+        """Return the outputs of one replicate at one design point."""
         scenario = self.scenario(values)
         out = report_outputs(simulate_series(scenario, replicate))
         if self.counterfactual:
@@ -95,7 +98,7 @@ class DeviseRun:
 
 
 def report_outputs(series: Series) -> dict[str, float]:
-    """The outputs of one replicate's series, all its regions summed (see :class:`DeviseRun`).
+    """Return the outputs of one replicate's series, all its regions summed (:class:`DeviseRun`).
 
     Sums and means over regions (and quarters, for spend) run over one array in region
     order, as over the rows of :func:`~simulation.runner.simulate`'s table.
@@ -123,16 +126,16 @@ class Ishigami:
     b: float = 0.1
 
     def declared(self) -> dict[str, Param]:
-        """The three factors x1, x2, x3 on [-pi, pi]."""
+        """Return the three factors x1, x2, x3 on [-pi, pi]."""
         return {name: Param(0.0, -math.pi, math.pi, "", "Ishigami & Homma (1990)", name)
                 for name in ("x1", "x2", "x3")}
 
     def content(self) -> dict[str, object]:
-        """What defines this function's results: its constants."""
+        """Return what defines this function's results: its constants."""
         return {"function": "ishigami", "a": self.a, "b": self.b}
 
     def outputs(self) -> tuple[str, ...]:
-        """The single output ``y``."""
+        """Return the single output ``y``."""
         return ("y",)
 
     def __call__(self, values: Mapping[str, float], replicate: int) -> dict[str, float]:

@@ -33,6 +33,7 @@ class Sensitivity:
             sigma, mu (Morris), with confidence half-widths where SALib gives them.
         second_order: Rows (output, factor, other, value, conf) of S2 (Sobol, empty else).
         convergence: Rows (output, index, max_change, converged) comparing N/2 with N.
+
     """
 
     indices: pd.DataFrame
@@ -41,12 +42,14 @@ class Sensitivity:
 
 
 def check_analysis(spec: SweepSpec) -> None:
-    """Refuse, before anything runs, a sweep that cannot be analysed: a design other than
-    Sobol or Morris, or a single Morris trajectory (the convergence check needs two).
-    Its outputs were checked when the file was read.
+    """Refuse, before anything runs, a sweep that cannot be analysed.
+
+    That is a design other than Sobol or Morris, or a single Morris trajectory (the
+    convergence check needs two). Its outputs were checked when the file was read.
 
     Raises:
         InputError: Naming the file and the key (``sweep.design``, ``sweep.samples``).
+
     """
     if spec.design not in ("sobol", "morris"):
         raise InputError(spec.path, "sweep.design", "sobol or morris for a sensitivity "
@@ -65,6 +68,7 @@ def analyse(spec: SweepSpec, means: pd.DataFrame, outputs: list[str], design: pd
         InputError: The design cannot be analysed, every run of a point failed, or an
             output is NaN at some point (naming ``analysis.outputs``, or saying that the
             outputs are its default where the file has no such key).
+
     """
     check_analysis(spec)
     missing = design.index.difference(means.index)
@@ -99,7 +103,7 @@ def analyse(spec: SweepSpec, means: pd.DataFrame, outputs: list[str], design: pd
 
 
 def _undefined(spec: SweepSpec, output: str, points: int) -> InputError:
-    """The error for an output that is NaN at ``points`` design points."""
+    """Return the error for an output that is NaN at ``points`` design points."""
     where = ("analysis.outputs" if spec.outputs else
              "analysis.outputs (not in the file: its default, every output of a run)")
     return InputError(spec.path, where, "outputs defined at every design point",

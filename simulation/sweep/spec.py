@@ -125,12 +125,15 @@ class SweepSpec:
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     def analysis_outputs(self) -> tuple[str, ...]:
-        """The outputs ``devise sensitivity`` analyses: the file's list, or by default every
-        output of one run (not ``cost_per_sme``, NaN by construction where no SME is added)."""
+        """Return the outputs ``devise sensitivity`` analyses.
+
+        That is the file's list, or by default every output of one run (not
+        ``cost_per_sme``, NaN by construction where no SME is added).
+        """
         return self.outputs or self.function.outputs()
 
     def problem(self) -> dict[str, Any]:
-        """The SALib problem: factor names and bounds."""
+        """Return the SALib problem: factor names and bounds."""
         return {"num_vars": len(self.factors), "names": [f.path for f in self.factors],
                 "bounds": [[f.low, f.high] for f in self.factors]}
 
@@ -140,6 +143,7 @@ def load_sweep(path: str | Path) -> SweepSpec:
 
     Raises:
         InputError: Naming the file, the key path, what was expected and what was found.
+
     """
     path = Path(path)
     file = str(path)
@@ -184,8 +188,10 @@ def load_sweep(path: str | Path) -> SweepSpec:
 
 
 def point_outputs(function: RunFunction) -> tuple[str, ...]:
-    """Outputs of a design point (means over replicates; ``cost_per_sme`` with a
-    counterfactual)."""
+    """Return the outputs of a design point.
+
+    They are means over replicates; ``cost_per_sme`` comes with a counterfactual.
+    """
     extra = ("cost_per_sme",) if getattr(function, "counterfactual", False) else ()
     return (*function.outputs(), *extra)
 
@@ -212,7 +218,7 @@ def _analysis(table: Any, function: RunFunction, file: str) -> dict[str, Any]:
 
 
 def _function(head: dict[str, Any], path: Path, file: str) -> RunFunction:
-    """The run function: a test function by name, or the simulator on the base scenario."""
+    """Return the run function: a test function by name, or the simulator on the base scenario."""
     if "function" in head:
         name = head["function"]
         if name not in _TEST_FUNCTIONS or "base" in head:
@@ -293,7 +299,7 @@ def _factor(item: dict[str, Any], path: str, param: Param, design: str, file: st
 
 
 def _describe(factor: Factor) -> str:
-    """A factor in words: path, then its levels or bounds (six digits), whole or not."""
+    """Describe a factor in words: path, then its levels or bounds (six digits), whole or not."""
     values = factor.levels or (factor.low, factor.high)
     shown = ", ".join(f"{v:.6g}" for v in values)
     return (f"{factor.path} {'levels ' if factor.levels else ''}[{shown}]"

@@ -50,7 +50,7 @@ class ResultStore:
             leftover.unlink()
 
     def parts(self) -> list[Path]:
-        """The complete parts, in name order."""
+        """Return the complete parts, in name order."""
         return sorted(self.folder.glob("part-*.parquet"))
 
     def done_ids(self) -> set[str]:
@@ -59,6 +59,7 @@ class ResultStore:
         Raises:
             InputError: A run is stored twice, or the store holds a run the sweep does not
                 plan (the folder's parts were written by other code).
+
         """
         ids = {part: list(pd.read_parquet(part, columns=["run_id"])["run_id"])
                for part in self.parts()}
@@ -78,6 +79,7 @@ class ResultStore:
 
         Raises:
             InputError: The store does not hold exactly the planned runs, each once.
+
         """
         parts = {part: pd.read_parquet(part) for part in self.parts()}
         self._check({part: list(rows["run_id"]) for part, rows in parts.items()}, complete=True)
