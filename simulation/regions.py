@@ -53,10 +53,8 @@ from statistics import fmean
 from types import MappingProxyType
 from typing import Any
 
+from simulation.resources import CALIBRATION_DIR_ENV, default_calibration_dir
 from simulation.taxonomy import SECTORS
-
-CALIBRATION_DIR_ENV = "DEVISE_CALIBRATION_DIR"
-"""Environment variable that overrides the calibration folder."""
 
 BASE_YEAR = 2018
 """Year of the population rows used for per-inhabitant scaling."""
@@ -387,12 +385,6 @@ def _region(entry: dict[str, Any], defaults: dict[str, Any], rows: dict[str, Row
             "ict_growth", "ICT-specialist share of total employment (stands in for digital SME "
             "employment, total employment assumed roughly flat)"),
     )
-
-
-def default_calibration_dir() -> Path:
-    """Return the calibration folder: $DEVISE_CALIBRATION_DIR or <repo>/calibration."""
-    env = os.environ.get(CALIBRATION_DIR_ENV)
-    return Path(env) if env else Path(__file__).resolve().parents[1] / "calibration"
 
 
 @functools.lru_cache(maxsize=8)
