@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from simulation.cli import main
+from simulation.instruments import INSTRUMENT_TYPES
 from simulation.kernels.parallel import threads
 
 SMALL = """
@@ -62,9 +63,12 @@ def test_run_writes_the_four_outputs(scenario, tmp_path):
     assert manifest["seed"] == 7 and manifest["scale"] == 0.03
     assert len(manifest["scenario"]["sha256"]) == 64
     assert (out / "kpi.png").stat().st_size > 10_000
-    # the vouchers spent money in IE04 only, within budget (full-population euros)
+    # the vouchers spent money in IE04 only, within budget (full-population euros) give or
+    # take the one voucher a year that reduced scale may round up (PolicyInstrument.places)
     spend = ts.groupby(["region", "replicate", "year"])["public_spend"].sum()
-    assert spend.loc["IE04"].max() <= 300000 + 1e-6
+    declared = INSTRUMENT_TYPES["innovation_voucher"].declared_params()
+    unit = declared["voucher_value"].default * (1 + declared["admin_share"].default)
+    assert spend.loc["IE04"].max() <= 300000 + unit / 0.03 + 1e-6
     assert spend.loc["IE04"].sum() > 0
     assert spend.loc["BG33"].sum() == 0
 

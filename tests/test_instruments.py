@@ -67,18 +67,58 @@ def test_zero_budget_equals_no_instrument_exactly(kind):
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_budget_binds_and_is_never_exceeded(kind):
+    """Not at all at full scale; at reduced scale by less than the one unit that
+    :meth:`PolicyInstrument.places` may round up."""
     budget = STRONG[kind]["budget_per_year"] / 4
     m = run([spec(kind, budget_per_year=budget, apply_rate=0.5)])
     inst = m.instruments[0]
+    assert inst.largest_unit > 0, "the reduced-scale rounding was exercised"
     years = np.array([m.calendar.year_of(q) for q in range(m.calendar.n_quarters)])
     for year in (2019, 2020, 2021):
         spent = inst.accounts["spend"][years == year].sum()
-        assert spent <= budget * (1 + 1e-9), (year, spent)
-        assert inst._committed.get(year, 0.0) <= inst.budget_per_year * (1 + 1e-9)
+        assert spent <= (budget + inst.largest_unit / SCALE) * (1 + 1e-9), (year, spent)
+        assert inst._committed.get(year, 0.0) <= (inst.budget_per_year + inst.largest_unit
+                                                  ) * (1 + 1e-9)
     assert inst.total("spend") > 0
     assert inst.total("refused") > 0, "demand over budget is counted"
     np.testing.assert_allclose(inst.total("admin"),
                                inst.total("spend") * inst.admin_share / (1 + inst.admin_share))
+
+
+@pytest.mark.parametrize("kind", ["innovation_voucher", "accelerator", "skills_training"])
+def test_full_scale_never_passes_the_budget(kind):
+    budget = STRONG[kind]["budget_per_year"] / 4
+    m = RegionModel("NWCB", scale=1.0, seed=2, instruments=[
+        InstrumentSpec(kind, kind, spec(kind, budget_per_year=budget, apply_rate=0.5).params,
+                       "2019Q1", "2020Q4", ("NWCB",))], **YEARS).run()
+    inst = m.instruments[0]
+    assert inst.largest_unit == 0.0 and inst.total("spend") > 0
+    for year in (2019, 2020):
+        assert inst._committed.get(year, 0.0) <= inst.budget_per_year * (1 + 1e-9)
+
+
+def test_a_unit_dearer_than_the_scaled_allowance_is_delivered_with_that_chance():
+    """At 5% scale a EUR 30,000 budget is EUR 1,500 a year, less than one EUR 10,000 voucher
+    at every call, which truncation turned into no voucher at all (expected spend 0, not
+    1,500). Rounded by chance, the mean number of places is the exact fraction of a unit; at
+    full scale places are whole units, as before."""
+    voucher = spec("innovation_voucher", budget_per_year=3e4, calls_per_year=4,
+                   voucher_value=1e4 / 1.1)  # 10,000 a unit with the 10% administrative cost
+    unit_support = voucher.params["voucher_value"]
+    full = RegionModel(REGION, scale=1.0, seed=8, instruments=[voucher], spinup_years=0,
+                       **YEARS).instruments[0]
+    for q in range(4, 48):
+        assert full.places(q, unit_support) == int(full.allowance(q) / full.cost(unit_support))
+    places, expected = [], []
+    for replicate in range(10):
+        inst = RegionModel(REGION, scale=0.05, seed=8, replicate=replicate,
+                           instruments=[voucher], spinup_years=0, **YEARS).instruments[0]
+        for q in range(4, 48):
+            places.append(inst.places(q, unit_support))
+            expected.append(inst.allowance(q) / inst.cost(unit_support))
+    assert set(places) == {0, 1}
+    p = np.array(expected)
+    assert abs(sum(places) - p.sum()) < 4 * np.sqrt((p * (1 - p)).sum())
 
 
 @pytest.mark.parametrize("kind", KINDS)

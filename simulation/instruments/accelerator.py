@@ -71,7 +71,7 @@ class Accelerator(PolicyInstrument):
     def act(self, q: int) -> None:
         """Select this call's cohort and found the additional start-ups."""
         p, s = self.params, self.model.smes
-        places = int(self.allowance(q) // self.cost(p["cost_per_startup"]))
+        places = self.places(q, p["cost_per_startup"])
         founded = int(round(places * p["additional_share"]))
         young = self.eligible_smes() & (q - s.birth_q < YOUNG_QUARTERS)
         selected = self.admit(q, self.draw_applicants(q, young, p["apply_rate"], "smes"),

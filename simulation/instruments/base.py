@@ -11,7 +11,7 @@ import numpy as np
 from ..agents import ID_COUNTERS
 from ..params import Param
 from ..regions import get_region
-from ..rng import uniforms
+from ..rng import uniform, uniforms
 
 if TYPE_CHECKING:
     from ..calendar import Calendar
@@ -65,8 +65,10 @@ _ADMIN_SOURCE = (
 COMMON_PARAMS: Mapping[str, Param] = {
     "budget_per_year": Param(
         0.0, 0.0, 1e10, "EUR per year", "scenario file",
-        "Yearly budget at full scale, administrative cost included; commitments never "
-        "exceed it (scaled with the model).",
+        "Yearly budget at full scale, administrative cost included (scaled with the "
+        "model). Commitments never exceed it at full scale; at reduced scale a unit that "
+        "the scaled allowance pays only in part is delivered with that chance, so a year "
+        "can pass its budget by less than one unit while expected spend equals it.",
     ),
     "admin_share": Param(
         0.10, 0.0, 1.0, "fraction of support", _ADMIN_SOURCE,
@@ -92,6 +94,11 @@ digital SMEs, or both); the regions' budgets add up to the declared one. ``per_r
 each region has the declared budget (a programme replicated in every region).
 """
 
+ROUNDING_DRAW = 1 << 20
+"""Draw index (``k``, agent 0) of the reduced-scale rounding of
+:meth:`PolicyInstrument.places`: far above the indices of the instrument's draws for
+agents (applications 0-3, readiness 8, introductions below 64 + introductions per firm)."""
+
 CREATION_LIMIT = 1.0
 """Most firms an instrument may found in a year in a region, as a multiple of the region's
 full-scale digital SME population: a bound on memory that no real programme approaches."""
@@ -114,10 +121,11 @@ class PolicyInstrument(mesa.Agent):
     of each year). :meth:`after_matching` runs once projects are contracted.
 
     Money: the year's budget is shared over the deliveries left in the year
-    (:meth:`allowance`); :meth:`affordable` caps a cohort to what the allowance pays
-    (counting the rest as refused) and :meth:`commit` books the commitment, refusing
-    anything beyond the year's budget, so the budget is never exceeded. :meth:`pay`
-    books spend (support plus administrative cost).
+    (:meth:`allowance`); :meth:`places` says how many units it pays, :meth:`affordable`
+    caps a cohort to them (counting the rest as refused) and :meth:`commit` books the
+    commitment, refusing anything beyond the year's budget (beyond it by a unit, at
+    reduced scale, see :meth:`places`). :meth:`pay` books spend (support plus
+    administrative cost).
 
     Subclasses set ``kind`` (the ``type`` used in scenario files), ``PURPOSE`` (their
     code in :mod:`simulation.rng`), ``TARGET`` ("firms", "smes" or "both"),
@@ -161,6 +169,8 @@ class PolicyInstrument(mesa.Agent):
         self.accounts = {k: np.zeros(model.calendar.n_quarters) for k in ACCOUNTS}
         self.reached: list[tuple[int, str, np.ndarray]] = []
         self._committed: dict[int, float] = {}
+        self.largest_unit = 0.0
+        """Cost of the costliest unit :meth:`places` has sized (model units)."""
 
     @classmethod
     def declared_params(cls) -> dict[str, Param]:
@@ -254,10 +264,30 @@ class PolicyInstrument(mesa.Agent):
         """Return the delivery's share of what is left of the year's budget (model units)."""
         return self.budget_left(q) / self.deliveries_left_in_year(q)
 
+    def places(self, q: int, unit_support: float) -> int:
+        """Return how many units of ``unit_support`` EUR this delivery pays for.
+
+        At full scale: the whole units the allowance pays. At reduced scale the allowance
+        is the scaled budget while a unit costs what it does at full scale, so truncating
+        would lose up to a unit a delivery, and every unit where one costs more than the
+        scaled allowance (a small budget at 5% scale delivered nothing). There the part of
+        a unit left over is delivered with a chance equal to that part (a draw keyed on the
+        instrument and the quarter): expected places and spend are the scaled full-scale
+        ones, and a year's commitments can pass its budget by less than one unit.
+        """
+        unit = self.cost(unit_support)
+        exact = max(self.allowance(q), 0.0) / unit
+        whole = int(exact)
+        if self.model.scale < 1.0:
+            self.largest_unit = max(self.largest_unit, unit)
+            if uniform(self.model.stream, q, 0, self.tag, ROUNDING_DRAW) < exact - whole:
+                whole += 1
+        return whole
+
     def affordable(self, q: int, applicants: np.ndarray, unit_support: float) -> np.ndarray:
         """Return the first applicants the allowance pays for; count the rest as refused."""
-        unit = self.cost(unit_support)
-        places = applicants.size if unit <= 0 else int(self.allowance(q) // unit)
+        unbounded = self.cost(unit_support) <= 0
+        places = applicants.size if unbounded else self.places(q, unit_support)
         return self.admit(q, applicants, places)
 
     def fill_places(self, q: int, unit_support: float, sme_share: float,
@@ -270,7 +300,7 @@ class PolicyInstrument(mesa.Agent):
 
         Unused places of one group are not given to the other.
         """
-        places = int(self.allowance(q) // self.cost(unit_support))
+        places = self.places(q, unit_support)
         sme_places = int(round(places * sme_share))
         smes = self.draw_applicants(q, self.eligible_smes(), sme_chance, population="smes")
         firms = self.draw_applicants(q, self.eligible_firms(), firm_chance)
@@ -286,11 +316,11 @@ class PolicyInstrument(mesa.Agent):
 
         Raises:
             RuntimeError: The commitment does not fit (a bug in the subclass: it must
-                size cohorts with :meth:`affordable`).
+                size cohorts with :meth:`places`).
 
         """
         amount = self.cost(support)
-        if amount > self.budget_left(q) + 1e-6:
+        if amount > self.budget_left(q) + self.largest_unit + 1e-6:
             raise RuntimeError(f"{self.name}: commitment beyond the year's budget")
         year = self.model.calendar.year_of(q)
         self._committed[year] = self._committed.get(year, 0.0) + amount
