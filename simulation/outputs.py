@@ -10,13 +10,16 @@ place at the end, so a failed or interrupted run never leaves half-written outpu
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import platform
 import shutil
+import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator, Mapping
+import tomllib
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -112,7 +115,7 @@ def write_comparison(out: Path, result: Comparison, settings: Mapping[str, Any])
 
 
 def environment() -> dict[str, Any]:
-    """Package, version, creation time, Python, platform and library versions of an output."""
+    """Package, version, git commit, creation time, Python, platform and library versions."""
     import mesa
     import numba
     import numpy
@@ -120,6 +123,7 @@ def environment() -> dict[str, Any]:
     return {
         "package": "devise",
         "version": __version__,
+        "git": git_commit(),
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "python": sys.version.split()[0],
         "platform": platform.platform(),
@@ -128,8 +132,67 @@ def environment() -> dict[str, Any]:
     }
 
 
+def git_commit() -> dict[str, Any] | None:
+    """Return the commit of the checkout the package runs from: short hash, and ``dirty``.
+
+    ``dirty`` is true where the work tree has uncommitted changes. None where there is no
+    such checkout (an installed wheel, a package copied elsewhere) or no git: the package's
+    parent folder must be the repository's top level, so a wheel installed inside some other
+    repository never reports that repository's commit.
+    """
+    root = Path(__file__).resolve().parents[1]
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], capture_output=True, text=True, cwd=root,
+                              check=True, timeout=10).stdout.strip()
+
+    try:
+        if Path(git("rev-parse", "--show-toplevel")).resolve() != root:
+            return None
+        return {"commit": git("rev-parse", "--short", "HEAD"),
+                "dirty": bool(git("status", "--porcelain", "--untracked-files=no"))}
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def calibration_provenance(regions: Sequence[str], parameters: str) -> dict[str, Any]:
+    """Return the calibration files the regions' runs read, with hashes, modes and currency.
+
+    ``calibration``: per region, its point fit (:func:`~simulation.fitted.calibration_used`)
+    and ``current`` (made from the current model and inputs); ``posterior``: the same of its
+    posterior (:func:`~simulation.posteriors.posterior_used`), or None for point runs.
+    """
+    from .calibration.posterior import posterior_is_current
+    from .calibration.workflow import is_current
+
+    def point(code: str) -> dict[str, Any]:
+        used = calibration_used(code)
+        return used if used["file"] is None else {**used,
+                                                  "current": is_current(code, used["mode"])}
+
+    def posterior(code: str) -> dict[str, Any]:
+        used = posterior_used(code)
+        if used["file"] is None:
+            return used
+        summary = Path(used["file"]).with_suffix(".toml")
+        if summary.exists():
+            with summary.open("rb") as f:
+                mode = tomllib.load(f).get("posterior", {}).get("mode")
+            used |= {"summary_file": str(summary), "mode": mode,
+                     "summary_sha256": hashlib.sha256(summary.read_bytes()).hexdigest()}
+        return {**used, "current": posterior_is_current(code)}
+
+    return {"calibration": {code: point(code) for code in regions},
+            "posterior": ({code: posterior(code) for code in regions}
+                          if parameters == "posterior" else None)}
+
+
 def manifest(scenario: Scenario, extra: Mapping[str, Any]) -> dict[str, Any]:
-    """Provenance of a run: code version, scenario file and hash, seeds, scale, platform."""
+    """Provenance of a run.
+
+    Code version and commit, scenario file and hash, seeds, scale, parameters mode, the
+    calibration files (hashes, modes, whether current), platform and libraries.
+    """
     return {
         **environment(),
         "scenario": {"name": scenario.name, "file": scenario.path, "sha256": scenario.sha256},
@@ -144,9 +207,7 @@ def manifest(scenario: Scenario, extra: Mapping[str, Any]) -> dict[str, Any]:
         "instruments": [s.name for s in scenario.instruments],
         "parameters": scenario.parameters,
         "replicates_per_parameter_set": replicates_per_set(scenario),
-        "calibration": {code: calibration_used(code) for code in scenario.regions},
-        "posterior": ({code: posterior_used(code) for code in scenario.regions}
-                      if scenario.parameters == "posterior" else None),
+        **calibration_provenance(scenario.regions, scenario.parameters),
         **extra,
     }
 

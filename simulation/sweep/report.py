@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..outputs import environment, staged
+from ..outputs import calibration_provenance, environment, staged
 from .discovery import describe, prim_box
 from .execute import point_means
 from .sensitivity import Sensitivity
@@ -46,20 +46,25 @@ def summarise_sweep(spec: SweepSpec, runs: pd.DataFrame, design: pd.DataFrame,
 
 
 def sweep_manifest(spec: SweepSpec, runs: pd.DataFrame) -> dict:
-    """Provenance of a sweep: its file and hash, design, factors, seed, runs, environment."""
+    """Provenance of a sweep: its file and hash, design, factors, seed, runs, environment.
+
+    A sweep of the simulator also records its base scenario (scale, regions, parameters
+    mode) and the calibration files its regions read (:func:`calibration_provenance`).
+    """
     base = getattr(spec.function, "base", None)
     return {
         **environment(),
         "scenario": {"name": spec.name, "file": spec.path,
                      "sha256": hashlib.sha256(Path(spec.path).read_bytes()).hexdigest()},
         "base": {"name": base.name, "file": base.path, "sha256": base.sha256,
-                 "scale": base.scale, "regions": list(base.regions)} if base else
-                type(spec.function).__name__,
+                 "scale": base.scale, "regions": list(base.regions),
+                 "parameters": base.parameters} if base else type(spec.function).__name__,
         "seed": spec.seed, "replicates": spec.replicates, "design": spec.design,
         "samples": spec.samples,
         "factors": [{"path": f.path, "low": f.low, "high": f.high, "levels": list(f.levels)}
                     for f in spec.factors],
         "runs": len(runs), "failed": int((runs["error"] != "").sum()),
+        **(calibration_provenance(base.regions, base.parameters) if base else {}),
     }
 
 
