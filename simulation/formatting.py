@@ -50,6 +50,14 @@ def probability(value: float | None) -> str:
     return "n/a" if missing(value) else f"{float(value):.2f}"
 
 
+def number(value: float | None) -> str:
+    """Write a number with no known unit: ``22,500``, ``0.1367``, ``-3.5`` (four digits)."""
+    if missing(value):
+        return "n/a"
+    value = float(value) + 0.0  # no "-0"
+    return f"{value:,.0f}" if 1e4 <= abs(value) < 1e16 else f"{value:.4g}"
+
+
 def yes_no(value: bool | None) -> str:
     """Write a flag as ``yes`` or ``no``."""
     return "n/a" if value is None else ("yes" if value else "no")

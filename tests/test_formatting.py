@@ -6,6 +6,7 @@ from simulation.formatting import (
     band,
     count,
     eur,
+    number,
     probability,
     region_label,
     scale_note,
@@ -36,3 +37,11 @@ def test_regions_carry_their_names_and_reduced_scale_says_what_it_means():
     assert scale_note(1.0) == ""
     note = scale_note(0.05, replicates=10)
     assert "5% scale" in note and "steps of 20 firms" in note and "not comparable" in note
+
+
+@pytest.mark.parametrize(("value", "text"), [
+    (22_500.0, "22,500"), (0.136666, "0.1367"), (-3.5, "-3.5"), (1.5e-5, "1.5e-05"),
+    (-0.0, "0"), (3.0, "3"), (math.nan, "n/a"),
+])
+def test_numbers_without_a_unit_keep_four_digits_and_no_exponent_above_ten_thousand(value, text):
+    assert number(value) == text
