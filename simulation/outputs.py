@@ -68,8 +68,8 @@ def write_run(out: Path, scenario: Scenario, ts: pd.DataFrame, summary: pd.DataF
         ts.to_parquet(staging / "timeseries.parquet", index=False)
         parameter_table(scenario).to_parquet(staging / "parameters.parquet", index=False)
         (staging / "manifest.json").write_text(json.dumps(manifest(scenario, extra), indent=2))
-        save(kpi_figure(ts, f"{scenario.name}: enabling digital SMEs against the 15% target"),
-             staging / "kpi.png")
+        save(kpi_figure(ts, f"{scenario.name}: enabling digital SMEs against the 15% target",
+                        scale=scenario.scale), staging / "kpi.png")
     (out / REPORT).unlink(missing_ok=True)  # it described the outputs just replaced
 
 
@@ -104,10 +104,12 @@ def write_comparison(out: Path, result: Comparison, settings: Mapping[str, Any])
         pd.concat([parameter_table(s).assign(scenario=s.name) for s in plan.named()],
                   ignore_index=True).to_parquet(staging / "parameters.parquet", index=False)
         (staging / "manifest.json").write_text(json.dumps(doc, indent=2))
-        save(comparison_figure(result.comparison, f"Additional enabling SMEs: {title}"),
-             staging / "comparison.png")
+        save(comparison_figure(result.comparison, f"Additional enabling SMEs: {title}",
+                               scale=plan.base.scale), staging / "comparison.png")
         if not result.contributions.empty:
-            save(contributions_figure(result.contributions, f"Contributions: {title}"),
+            save(contributions_figure(result.contributions, f"Contributions: {title}",
+                                      scale=plan.base.scale,
+                                      replicates=int(result.comparison["replicates"].max())),
                  staging / "contributions.png")
     if result.contributions.empty:
         (out / "contributions.png").unlink(missing_ok=True)

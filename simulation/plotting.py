@@ -1,8 +1,15 @@
-"""Figures shared by the CLI and the notebooks (colour-blind-safe, labelled, with the target)."""
+"""Figures shared by the CLI and the notebooks (colour-blind-safe, labelled, with the target).
+
+Every figure of outputs states under its title the scale and the replicates it shows
+(:func:`simulation.formatting.scale_note`: below full scale, that counts move in steps and
+region-level P(target) is not comparable); time axes start and end with the data, and every
+panel of differences (policy minus base, contributions) has a zero line.
+"""
 
 from __future__ import annotations
 
 import math
+import textwrap
 from pathlib import Path
 
 import matplotlib
@@ -12,6 +19,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from .formatting import region_label, scale_note  # noqa: E402
 from .region import BASELINE_YEAR  # noqa: E402
 from .runner import TARGET_GROWTH  # noqa: E402
 
@@ -19,10 +27,12 @@ PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F
 """Okabe-Ito colours (safe for colour-blind readers)."""
 
 
-def kpi_figure(ts: pd.DataFrame, title: str) -> plt.Figure:
+def kpi_figure(ts: pd.DataFrame, title: str, scale: float | None = None) -> plt.Figure:
     """Plot the indicator index (2018Q4 = 100) per region: median, 5-95% replicate band, 115 line.
 
-    ``ts`` is a time series with a ``growth`` column (:func:`simulation.runner.add_growth`).
+    ``ts`` is a time series with a ``growth`` column (:func:`simulation.runner.add_growth`);
+    ``scale`` the fraction of the population simulated, stated with the replicates under
+    the title.
     """
     reported = ts[~ts["burn_in"]]
     regions = list(dict.fromkeys(reported["region"]))
@@ -47,26 +57,29 @@ def kpi_figure(ts: pd.DataFrame, title: str) -> plt.Figure:
                 ax.axvline(q, color="grey", linestyle=":", linewidth=0.8)
         ticks = [k for k, v in labels.items() if v.endswith("Q4")][::2]
         ax.set_xticks(ticks, [labels[k][:4] for k in ticks])
-        ax.set_title(region, fontsize=10)
+        ax.set_xlim(x.min(), x.max())
+        ax.set_title(_panel_title(region), fontsize=9)
         ax.set_ylabel(f"enabling SMEs\n({BASELINE_YEAR}Q4 = 100)", fontsize=8)
         ax.tick_params(labelsize=8)
     for ax in list(axes.flat)[len(regions):]:
         ax.set_visible(False)
     handles, labels = axes.flat[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=8, frameon=False)
-    fig.suptitle(title, fontsize=11)
+    _suptitle(fig, title, scale, reported["replicate"].nunique())
     fig.supxlabel("year (dotted: end of 2021 and 2022)", fontsize=9, y=0.06)
     fig.tight_layout(rect=(0, 0.08, 1, 1))
     return fig
 
 
 def comparison_figure(comparison: pd.DataFrame, title: str,
-                      years: tuple[int, ...] = (2021, 2022)) -> plt.Figure:
+                      years: tuple[int, ...] = (2021, 2022),
+                      scale: float | None = None) -> plt.Figure:
     """Additional enabling SMEs (policy minus base) per region and ALL, one colour per policy.
 
     ``comparison`` has columns policy, region, ``additional_Y`` and ``additional_Y_p05``/
     ``_p95`` for each year (:func:`simulation.compare.comparison_table`); points are the
-    mean over replicates, bars the 5-95% band of the paired differences.
+    mean over replicates, bars the 5-95% band of the paired differences; ``scale`` and the
+    ``replicates`` column are stated under the title.
     """
     regions = list(dict.fromkeys(comparison["region"]))
     policies = list(dict.fromkeys(comparison["policy"]))
@@ -87,7 +100,7 @@ def comparison_figure(comparison: pd.DataFrame, title: str,
         ax.axhline(0.0, color="grey", linewidth=0.8)
         ax.set_xticks(range(len(years)), [f"{y}Q4" for y in years])
         ax.set_xlim(-0.6, len(years) - 0.4)
-        ax.set_title(region, fontsize=10)
+        ax.set_title(_panel_title(region), fontsize=9)
         ax.set_ylabel("additional enabling SMEs\n(firms, policy - base)", fontsize=8)
         ax.tick_params(labelsize=8)
     for ax in list(axes.flat)[len(regions):]:
@@ -95,7 +108,7 @@ def comparison_figure(comparison: pd.DataFrame, title: str,
     handles, labels = axes.flat[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower center", ncol=min(4, len(policies)), fontsize=8,
                frameon=False)
-    fig.suptitle(title, fontsize=11)
+    _suptitle(fig, title, scale, int(comparison["replicates"].max()))
     inch = 1.0 / fig.get_figheight()  # legend and x label keep their size, whatever the rows
     fig.supxlabel("end of year (point: mean over replicates; bar: 5-95% of replicates)",
                   fontsize=9, y=0.35 * inch)
@@ -104,13 +117,14 @@ def comparison_figure(comparison: pd.DataFrame, title: str,
 
 
 def contributions_figure(contributions: pd.DataFrame, title: str,
-                         years: tuple[int, ...] = (2021, 2022)) -> plt.Figure:
+                         years: tuple[int, ...] = (2021, 2022), scale: float | None = None,
+                         replicates: int | None = None) -> plt.Figure:
     """Plot enabling SMEs attributed to each instrument, all regions together: one panel a year.
 
     ``contributions`` has columns policy, instrument, region, year, mean, p05, p95
     (:func:`simulation.compare.contributions_table`); bars are the mean over replicates,
     whiskers the 5-95% band; the interaction (total effect less the sum of contributions)
-    is hatched.
+    is hatched. ``scale`` and ``replicates`` are stated under the title.
     """
     total = contributions[contributions["region"] == "ALL"]
     policies = list(dict.fromkeys(total["policy"]))
@@ -137,7 +151,7 @@ def contributions_figure(contributions: pd.DataFrame, title: str,
         ax.set_title(f"{year}Q4", fontsize=10)
         ax.set_xlabel("enabling SMEs attributed (firms)", fontsize=9)
         ax.tick_params(axis="x", labelsize=8)
-    fig.suptitle(title, fontsize=11)
+    _suptitle(fig, title, scale, replicates)
     fig.supxlabel("bar: mean over replicates of policy minus policy without the instrument; "
                   "whisker: 5-95%; hatched: interaction", fontsize=8)
     fig.tight_layout()
@@ -239,13 +253,15 @@ def posterior_figure(record: dict, sets: pd.DataFrame) -> plt.Figure:
     return fig
 
 
-def sensitivity_figure(indices: pd.DataFrame, output: str) -> plt.Figure:
+def sensitivity_figure(indices: pd.DataFrame, output: str, scale: float | None = None,
+                       replicates: int | None = None) -> plt.Figure:
     """Sensitivity indices of one output with their confidence intervals.
 
     ``indices`` has columns factor, index, value, conf (:mod:`simulation.sweep.sensitivity`).
     Sobol: first-order (S1) and total (ST) index per factor, bars with bootstrap confidence
     intervals. Morris: mu* (mean absolute elementary effect) against sigma (its spread:
-    non-linearity or interactions), one labelled point per factor.
+    non-linearity or interactions), one labelled point per factor. ``scale`` and
+    ``replicates`` (per design point) are stated under the title.
     """
     kinds = set(indices["index"])
     if "ST" in kinds:
@@ -261,7 +277,7 @@ def sensitivity_figure(indices: pd.DataFrame, output: str) -> plt.Figure:
         ax.axvline(0.0, color="grey", linewidth=0.8)
         ax.set_xlabel("share of the output's variance (bars: bootstrap confidence interval)")
         ax.legend(fontsize=8, loc="lower right")
-        ax.set_title(f"Sobol indices of {output}", fontsize=10)
+        title = f"Sobol indices of {output}"
     else:
         wide = indices.pivot(index="factor", columns="index", values="value")
         conf = indices[indices["index"] == "mu_star"].set_index("factor")["conf"]
@@ -273,9 +289,55 @@ def sensitivity_figure(indices: pd.DataFrame, output: str) -> plt.Figure:
                         xytext=(4, 4), textcoords="offset points")
         ax.set_xlabel(f"mu* (mean |elementary effect| on {output}; bar: confidence interval)")
         ax.set_ylabel("sigma (spread of elementary effects)")
-        ax.set_title(f"Morris screening of {output}", fontsize=10)
+        title = f"Morris screening of {output}"
+    _suptitle(fig, title, scale, replicates)
     fig.tight_layout()
     return fig
+
+
+def sweep_figure(points: pd.DataFrame, factors: list[str], output: str,
+                 scale: float | None = None, replicates: int | None = None,
+                 effect: bool = False) -> plt.Figure:
+    """Plot one output of a sweep against each factor: one point per design point.
+
+    ``points`` has a column per factor and per output (a sweep's points.csv: outputs are
+    means over the point's replicates); ``effect`` draws a zero line (an output that is a
+    difference, such as additional SMEs). ``scale`` and ``replicates`` (per design point)
+    are stated under the title.
+    """
+    cols = min(4, len(factors))
+    rows = math.ceil(len(factors) / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.0 * cols, 2.4 * rows + 1.2),
+                             sharey=True, squeeze=False)
+    for ax, factor in zip(axes.flat, factors, strict=False):
+        ax.scatter(points[factor], points[output], s=8, color=PALETTE[0], alpha=0.6)
+        if effect:
+            ax.axhline(0.0, color="grey", linewidth=0.8)
+        ax.set_xlabel(factor, fontsize=8)
+        ax.tick_params(labelsize=7)
+    for ax in axes[:, 0]:
+        ax.set_ylabel(f"{output}\n(mean over replicates)", fontsize=8)
+    for ax in list(axes.flat)[len(factors):]:
+        ax.set_visible(False)
+    _suptitle(fig, f"{output} at each design point, against each factor", scale, replicates)
+    fig.tight_layout()
+    return fig
+
+
+def _panel_title(region: str) -> str:
+    """Write a region's code and name, wrapped to fit a small panel."""
+    return textwrap.fill(region_label(region), 32)
+
+
+def _suptitle(fig: plt.Figure, title: str, scale: float | None,
+              replicates: int | None) -> None:
+    """Title a figure, with its scale and replicates (and what a reduced scale means) under it."""
+    if scale is None:
+        note = "scale not stated" + (f", {replicates} replicates" if replicates else "")
+    else:
+        note = scale_note(scale, replicates) or "full scale"
+    width = max(60, int(fig.get_figwidth() * 14))
+    fig.suptitle(f"{title}\n{textwrap.fill(note, width)}", fontsize=10)
 
 
 def _spread(mean: np.ndarray, band: np.ndarray) -> np.ndarray:

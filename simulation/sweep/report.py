@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .. import formatting
 from ..outputs import calibration_provenance, environment, staged
 from .discovery import describe, prim_box
 from .execute import point_means
@@ -17,31 +18,82 @@ from .spec import SweepSpec, point_outputs
 TARGET_OUTPUT = "target_met"
 """The run output scenario discovery explains (1 where the DEVISE target is met)."""
 
+OUTPUT_WRITERS = {
+    "enabling": formatting.count, "change": lambda v: formatting.count(v, sign=True),
+    "additional": lambda v: formatting.count(v, sign=True),
+    "base_change": lambda v: formatting.count(v, sign=True),
+    "growth": lambda v: formatting.share(v, sign=True),
+    "base_growth": lambda v: formatting.share(v, sign=True),
+    "target_met": formatting.probability, "dii_basic_share": formatting.share,
+    "spend": formatting.eur, "additional_spend": formatting.eur,
+    "cost_per_sme": formatting.eur, "replicates": formatting.count,
+}
+"""How each output of a sweep point is written for people (others: :func:`formatting.number`);
+target_met, averaged over a point's replicates, is the share of them that meet the target."""
+
+EFFECT_OUTPUTS = ("additional", "additional_spend", "change", "base_change", "growth",
+                  "base_growth")
+"""Outputs that are differences (policy minus base, or against 2018Q4): drawn with a zero line."""
+
+FIGURE = "points.png"
+"""The figure a sweep writes: its headline output at each design point, against each factor."""
+
+
+def write_output(name: str, value: float) -> str:
+    """Write a sweep output's value for people: ``EUR 2.9m``, ``+12``, ``+5.5%``, ``0.31``."""
+    return OUTPUT_WRITERS.get(name, formatting.number)(value)
+
+
+def headline_output(spec: SweepSpec) -> str:
+    """Return the output a sweep's figure shows: additional SMEs, else growth, else the first."""
+    outputs = spec.analysis_outputs()
+    return next((name for name in ("additional", "growth") if name in outputs), outputs[0])
+
+
+def run_scale(spec: SweepSpec) -> float | None:
+    """Return the scale of a sweep's runs (None for a test function, which has none)."""
+    base = getattr(spec.function, "base", None)
+    return base.scale if base else None
+
 
 def summarise_sweep(spec: SweepSpec, runs: pd.DataFrame, design: pd.DataFrame,
                     out: Path) -> str:
-    """Write points.csv, summary.txt and manifest.json (provenance); return the summary."""
+    """Write points.csv, summary.txt, manifest.json (provenance) and points.png; return the summary.
+
+    A reduced-scale sweep of the simulator says so (:func:`formatting.scale_note`).
+    """
+    from ..plotting import save, sweep_figure
+
     means = point_means(spec, runs)
     failed = runs[runs["error"] != ""]
     lines = [f"sweep {spec.name}: {spec.design} design, {len(design)} points x "
              f"{spec.replicates} replicate(s) = {len(runs)} runs stored, {len(failed)} failed"]
+    scale = run_scale(spec)
+    if scale is not None and scale < 1.0:
+        lines.append(formatting.scale_note(scale))
     if len(failed):
         lines.append(f"first error: {failed['error'].iloc[0]}")
     for name in point_outputs(spec.function):
         values = means[name].dropna() if name in means else pd.Series(dtype=float)
         if len(values):
-            lines.append(f"{name}: mean over points {values.mean():.4g} "
-                         f"(min {values.min():.4g}, max {values.max():.4g})")
+            lines.append(f"{name}: mean over points {write_output(name, values.mean())} "
+                         f"(min {write_output(name, values.min())}, "
+                         f"max {write_output(name, values.max())})")
     if TARGET_OUTPUT in runs:
         ok = runs[runs["error"] == ""]
         box = prim_box(ok[list(design.columns)], ok[TARGET_OUTPUT].to_numpy() == 1)
         lines.append("scenario discovery (PRIM): " + (
             describe(box) if box else "the target is met in no run of this sweep."))
     text = "\n".join(lines) + "\n"
+    points = design.join(means)
+    output = headline_output(spec)
     with staged(out) as folder:
-        design.join(means).to_csv(folder / "points.csv")
+        points.to_csv(folder / "points.csv")
         (folder / "summary.txt").write_text(text)
         (folder / "manifest.json").write_text(json.dumps(sweep_manifest(spec, runs), indent=2))
+        if output in points and points[output].notna().any():
+            save(sweep_figure(points, list(design.columns), output, scale, spec.replicates,
+                              effect=output in EFFECT_OUTPUTS), folder / FIGURE)
     return text
 
 
@@ -68,8 +120,12 @@ def sweep_manifest(spec: SweepSpec, runs: pd.DataFrame) -> dict:
     }
 
 
-def write_sensitivity(result: Sensitivity, out: Path) -> list[Path]:
-    """Write indices.csv, second_order.csv, convergence.csv and one figure per output."""
+def write_sensitivity(result: Sensitivity, out: Path,
+                      spec: SweepSpec | None = None) -> list[Path]:
+    """Write indices.csv, second_order.csv, convergence.csv and one figure per output.
+
+    The figures state the sweep's scale and replicates where ``spec`` is given.
+    """
     from ..plotting import save, sensitivity_figure
 
     names = []
@@ -80,6 +136,8 @@ def write_sensitivity(result: Sensitivity, out: Path) -> list[Path]:
             names.append(f"{name}.csv")
         for output in dict.fromkeys(result.indices["output"]):
             rows = result.indices[result.indices["output"] == output]
-            save(sensitivity_figure(rows, output), folder / f"sensitivity_{output}.png")
+            save(sensitivity_figure(rows, output, run_scale(spec) if spec else None,
+                                    spec.replicates if spec else None),
+                 folder / f"sensitivity_{output}.png")
             names.append(f"sensitivity_{output}.png")
     return [out / name for name in names]
