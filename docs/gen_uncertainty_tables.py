@@ -8,6 +8,9 @@ sweeps/screening_morris.toml and sweeps/screening_sobol.toml); none is typed.
     python docs/gen_uncertainty_tables.py            # print the sections
     python docs/gen_uncertainty_tables.py --write    # rewrite them in docs/uncertainty.md
     python docs/gen_uncertainty_tables.py --check    # exit 1 if docs/uncertainty.md is stale
+
+The same commands print, rewrite or check the README's table of what +15% means in firms
+(``target_section``), from the same bench/results/answer/ files.
 """
 
 from __future__ import annotations
@@ -27,9 +30,10 @@ from gen_calibration_tables import _g, _table  # noqa: E402
 from gen_param_tables import main  # noqa: E402
 
 from simulation.calibration.posterior import posterior_files  # noqa: E402
-from simulation.regions import region_codes  # noqa: E402
+from simulation.regions import get_region, region_codes  # noqa: E402
 
 UNCERTAINTY_MD = ROOT / "docs" / "uncertainty.md"
+README_MD = ROOT / "README.md"
 ANSWER = ROOT / "bench" / "results" / "answer"
 SCREENING = ROOT / "bench" / "results" / "screening"
 BENCH_JSON = ROOT / "bench" / "results" / "posterior.json"
@@ -141,6 +145,46 @@ def start_section() -> str:
                   rows)
 
 
+def target_section() -> str:
+    """Return, per region, the model's enabling SMEs at 2018Q4 and what +15% asks of them.
+
+    The baseline is business as usual's mean at 2018Q4 over the posterior runs of
+    bench/results/answer/summary.csv; beside it the registry's digital SMEs
+    (calibration/regions.toml, the population the model is set up with and calibrated to)
+    and the enabling share of the model's digital SMEs alive at 2018Q4 (yearly.csv).
+    """
+    summary, yearly = ANSWER / "summary.csv", ANSWER / "yearly.csv"
+    if not summary.exists():
+        return "No measured baseline yet: run `python bench/answer.py`."
+    s = pd.read_csv(summary).set_index("region")
+    shares = {}
+    if yearly.exists():
+        y = pd.read_csv(yearly)
+        shares = y[y["year"] == 2018].set_index("region")["enabling_share"].to_dict()
+    meta = json.loads((ANSWER / "answer.json").read_text())
+    registry = {code: get_region(code) for code in region_codes()}
+    rows = []
+    for region in s.index:
+        base = float(s.loc[region, "baseline_enabling"])
+        if region in registry:
+            name = registry[region].name
+            smes = registry[region].n_digital_smes.value
+        else:
+            name = "the ten models together (NWCB, inside UKN0, counted twice)"
+            smes = sum(spec.n_digital_smes.value for spec in registry.values())
+        share = f"{shares[region]:.0%}" if region in shares else "n/a"
+        rows.append([region, name, f"{smes:,.0f}", f"{base:,.0f}", share,
+                     f"{1.15 * base:,.0f}", f"+{0.15 * base:,.0f}"])
+    job = meta["jobs"]["summary.csv"]
+    head = (f"From bench/results/answer/summary.csv and yearly.csv (`{job['command']}`, "
+            f"{meta['date']}; means over {int(s['replicates'].iloc[0])} replicates); digital "
+            "SMEs from the registry (`devise regions`):")
+    return head + "\n\n" + _table(
+        ["region", "name", "digital SMEs (registry)", "enabling SMEs 2018Q4 (model)",
+         "enabling share of the model's digital SMEs, 2018Q4",
+         "+15%: enabling SMEs needed at 2021Q4", "that is, more enabling SMEs"], rows)
+
+
 def _indices(name: str) -> pd.DataFrame | None:
     path = SCREENING / f"{name}.csv"
     return pd.read_csv(path) if path.exists() else None
@@ -194,5 +238,11 @@ SECTIONS = {
     "sobol": sobol_section,
 }
 
+README_SECTIONS = {
+    "target-in-firms": target_section,
+}
+"""Sections of README.md this script writes (the rest of the README is typed)."""
+
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:], SECTIONS, UNCERTAINTY_MD))
+    status = main(sys.argv[1:], SECTIONS, UNCERTAINTY_MD)
+    sys.exit(main(sys.argv[1:], README_SECTIONS, README_MD) or status)
