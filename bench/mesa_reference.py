@@ -479,7 +479,7 @@ class ReferenceRegion(mesa.Model):
         end_year: Last simulated year.
         burn_in_years: Years simulated before ``start_year``.
         spinup_years: Years simulated before the burn-in, not recorded, with the frontier
-            held and every exit replaced by an entrant.
+            rising to ``frontier_start`` and every exit replaced by an entrant.
         params: Overrides of :data:`simulation.params.MODEL_PARAMS`.
         calibrated: Start from the region's fitted parameter values.
         draws: ``"compiled"`` (call simulation.rng's compiled functions) or ``"python"``
@@ -522,7 +522,7 @@ class ReferenceRegion(mesa.Model):
         self.quarter = -4 * spinup_years - 1  # the last quarter simulated: set-up
         self.running = True
         p = self.params
-        self.frontier = [p["frontier_start"]] * N_SECTORS
+        self.frontier = [self.frontier_level(self.quarter)] * N_SECTORS
         self.search_breadth = int(p["search_breadth"])
         self.duration_max = int(p["duration_max"])
         self.cash_exit_quarters = int(p["cash_exit_quarters"])
@@ -624,12 +624,17 @@ class ReferenceRegion(mesa.Model):
         return self
 
     def begin_quarter(self, q: int) -> None:
-        """Move the clock and the sector frontier (never past 1; held in the spin-up)."""
+        """Move the clock and the sector frontier (:meth:`frontier_level`)."""
         self.quarter = q
-        growth = self.params["frontier_growth"] if q >= 0 else 0.0
-        self.frontier = [min(f + growth, 1.0) for f in self.frontier]
+        self.frontier = [self.frontier_level(q)] * N_SECTORS
         self.tally = dict.fromkeys(("demand", "projects_started", "projects_finished",
                                     "projects_succeeded", "sme_deaths", "firm_deaths"), 0)
+
+    def frontier_level(self, q: int) -> float:
+        """The frontier in quarter ``q``: ``frontier_start`` at ``q = -1``, ``frontier_growth``
+        a quarter more or less on either side, between the basic level and 1."""
+        p = self.params
+        return min(1.0, max(BASIC_MATURITY, p["frontier_start"] + p["frontier_growth"] * (q + 1)))
 
     def draw_demand(self) -> None:
         """Phase 2: every alive smart firm decides whether it looks for a project."""

@@ -74,13 +74,14 @@ MODEL_PARAMS: Mapping[str, Param] = MappingProxyType(
         ),
         "frontier_start": Param(
             0.55, 0.34, 1.0, "maturity", _FITTED,
-            "Digital frontier of every smart sector in the spin-up and at the start of the "
-            "burn-in (above the basic level 4/12).", fit=(0.4, 0.9),
+            "Digital frontier of every smart sector at the end of the spin-up (2012Q4; above "
+            "the basic level 4/12).", fit=(0.4, 0.9),
         ),
         "frontier_growth": Param(
             0.006, 0.0, 0.05, "maturity per quarter", _FITTED,
-            "Quarterly advance of the sector frontier from the burn-in on (technology "
-            "progress).", fit=(0.0, 0.012),
+            "Quarterly advance of the sector frontier (technology progress), also in the "
+            "spin-up, back to the basic level 4/12 at which it is held before.",
+            fit=(0.0, 0.012),
         ),
         "bass_p": Param(
             0.0075, 0.0, 0.1, "per quarter",

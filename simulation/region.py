@@ -79,11 +79,24 @@ MAX_INITIAL_AGE = 400
 the exit hazards, truncated here (100 years; under 1% of the mass lies beyond)."""
 
 SPINUP_YEARS = 20
-"""Years simulated before the burn-in, drivers held at their starting values, so that the
-burn-in starts from the model's own steady state (docs/model.md, section 5)."""
+"""Years simulated before the burn-in (no instruments, constant populations, the frontier on
+its path of :func:`frontier_level`), so that the burn-in starts from the model's own steady
+state (docs/model.md, section 5)."""
 
 COMPACT_EVERY = 20
 """Quarters between two compactions of the tables in the spin-up (and one at its end)."""
+
+
+def frontier_level(params: Mapping[str, float], q: int) -> float:
+    """Return the sector frontier in quarter ``q`` (0 = first quarter of the burn-in).
+
+    It rises by ``frontier_growth`` a quarter through the spin-up and after, passing
+    ``frontier_start`` at the end of the spin-up (``q = -1``); going back in time it falls to
+    the basic level 4/12, where it is held before, and it never passes 1. So the burn-in
+    starts in the regime of a moving frontier, not at the moment it starts to move.
+    """
+    level = params["frontier_start"] + params["frontier_growth"] * (q + 1)
+    return min(1.0, max(BASIC_MATURITY, level))
 
 
 _NEWBORN = np.ones(1)
@@ -107,6 +120,7 @@ class InstrumentSpec:
             :data:`simulation.instruments.base.BUDGET_SPLITS`.
         budget_regions: The regions a shared budget is split over (empty: ``regions``);
             kept when a run simulates fewer of them, so each keeps its own part.
+
     """
 
     kind: str
@@ -120,9 +134,11 @@ class InstrumentSpec:
     budget_regions: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        """Check the type, the parameters (declared defaults filled in), the split and the
-        bound on firms founded, for an instrument from a file or built in Python alike
-        (InputError naming the instrument and the key; the loader names file and key path).
+        """Check the type, the parameters, the split and the bound on firms founded.
+
+        Declared defaults are filled in. The checks are the same for an instrument from a
+        file or built in Python (InputError naming the instrument and the key; the loader
+        names file and key path).
         """
         where = f"instrument {self.name!r}"
         cls = INSTRUMENT_TYPES.get(self.kind)
@@ -161,7 +177,7 @@ class Requests:
     matched: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
     def take(self, rows: np.ndarray) -> Requests:
-        """The requests at positions ``rows``, in that order (not yet matched)."""
+        """Return the requests at positions ``rows``, in that order (not yet matched)."""
         return Requests(self.region[rows], self.client[rows], self.domain[rows],
                         self.sector[rows], self.absorptive[rows])
 
@@ -224,15 +240,16 @@ class RegionModel(QuarterlyModel):
         start_year: First reported year after the burn-in (the DEVISE baseline is 2018Q4).
         end_year: Last simulated year.
         burn_in_years: Years of business as usual simulated before ``start_year``.
-        spinup_years: Years simulated before the burn-in with the frontier held at
-            ``frontier_start``, no instruments and constant populations (every exit replaced
-            by an entrant), not recorded: the burn-in starts from the steady state these
-            settle into, not from the set-up draw.
+        spinup_years: Years simulated before the burn-in with no instruments and constant
+            populations (every exit replaced by an entrant), the frontier rising to
+            ``frontier_start`` (:func:`frontier_level`), not recorded: the burn-in starts
+            from the state these settle into, not from the set-up draw.
         params: Overrides of :data:`simulation.params.MODEL_PARAMS`.
         instruments: Policy instruments; those not naming this region are ignored.
         calibrated: Start from the region's fitted parameter values
             (calibration/regions/CODE.toml, when the file exists) instead of the declared
             defaults; ``params`` override either.
+
     """
 
     def __init__(
@@ -274,7 +291,7 @@ class RegionModel(QuarterlyModel):
         self.quarter = -4 * spinup_years - 1
         self.instruments: list[PolicyInstrument] = []
         self._quarter_deaths = (0, 0)
-        self.frontier = np.full(N_SECTORS, self.params["frontier_start"])
+        self.frontier = np.full(N_SECTORS, frontier_level(self.params, self.quarter))
         self.series = {name: np.zeros(self.calendar.n_quarters) for name in SERIES}
         self.timings: dict[str, float] = {}
         self._sector_basic_share = np.zeros(N_SECTORS)
@@ -289,8 +306,10 @@ class RegionModel(QuarterlyModel):
 
     # --- set-up ---------------------------------------------------------------
     def _populate(self) -> None:
-        """Draw the initial populations at full counts times ``scale`` (alive at set-up, the
-        quarter before the spin-up)."""
+        """Draw the initial populations at full counts times ``scale``.
+
+        They are alive at set-up, the quarter before the spin-up.
+        """
         p = self.params
         n_smes = max(1, round(self.spec.n_digital_smes.value * self.scale))
         n_firms = max(1, round(self.spec.n_smart_firms.value * self.scale))
@@ -307,13 +326,13 @@ class RegionModel(QuarterlyModel):
         self._add_firms(n_firms, INITIAL_AGE_SPREAD)
 
     def _spin_up(self) -> None:
-        """Simulate the spin-up quarters (``q < 0``), dropping the rows of agents that died
-        (no running project refers to them) every COMPACT_EVERY quarters and at the end,
-        keeping the others' order.
+        """Simulate the spin-up quarters (``q < 0``).
 
-        During the spin-up the frontier stays at ``frontier_start``, nothing is recorded, and
-        entry replaces every exit, so populations keep their set-up size while ages,
-        capabilities, experience, ties, maturities and sizes settle.
+        The rows of agents that died (no running project refers to them) are dropped every
+        COMPACT_EVERY quarters and at the end, keeping the others' order. During the spin-up
+        the frontier rises to ``frontier_start`` (:func:`frontier_level`), nothing is
+        recorded, and entry replaces every exit, so populations keep their set-up size while
+        ages, capabilities, experience, ties, maturities and sizes settle.
         """
         from .schedule import run_quarter
 
@@ -346,17 +365,23 @@ class RegionModel(QuarterlyModel):
         f.keep(keep_f)
 
     def _stationary_age_cdf(self) -> np.ndarray:
-        """Distribution of digital SME ages in a steady population under the exit hazards
-        (first year, years two to five, older; cash exits left out)."""
+        """Return the distribution of digital SME ages in a steady population.
+
+        It follows the exit hazards (first year, years two to five, older; cash exits left
+        out).
+        """
         p = self.params
         ages = np.arange(MAX_INITIAL_AGE)
-        yearly = np.where(ages < 4, p["exit_first_year"], np.where(
-            ages < 20, p["exit_years_2_to_5"], p["exit_mature_factor"] * self.spec.death_rate.value))
+        mature = p["exit_mature_factor"] * self.spec.death_rate.value
+        yearly = np.where(ages < 4, p["exit_first_year"],
+                          np.where(ages < 20, p["exit_years_2_to_5"], mature))
         return stationary_age_cdf(1.0 - (1.0 - yearly) ** 0.25)
 
     def _add_smes(self, count: int, age_cdf: np.ndarray = _NEWBORN) -> None:
-        """Draw ``count`` digital SMEs on the next rows, ages from ``age_cdf`` (start-ups:
-        age 0)."""
+        """Draw ``count`` digital SMEs on the next rows, ages from ``age_cdf``.
+
+        Start-ups (the default) are of age 0.
+        """
         start = self.smes.n
         self.smes.append(count)
         s, p = self.smes, self.params
@@ -374,9 +399,12 @@ class RegionModel(QuarterlyModel):
                    self.maturity_exponent, age_spread)
 
     def with_instruments(self, instruments: Sequence[InstrumentSpec]) -> RegionModel:
-        """A copy of this model before its first quarter, with ``instruments`` added (those
-        naming its region): the same run as a model built with them, without simulating
-        the spin-up again (common random numbers between a base and a policy run)."""
+        """Return a copy of this model before its first quarter, with ``instruments`` added.
+
+        Only the instruments naming its region are added. The copy makes the same run as a
+        model built with them, without simulating the spin-up again (common random numbers
+        between a base and a policy run).
+        """
         if self.quarter != -1 or self.instruments:
             raise ValueError("with_instruments copies a model with no instruments that has "
                              "not been stepped yet")
@@ -429,11 +457,9 @@ class RegionModel(QuarterlyModel):
 
     # --- phases of a quarter (order in schedule.run_quarter) -------------------
     def begin_quarter(self, q: int) -> None:
-        """Move the clock and the sector frontier (which never passes 1, and stays put in the
-        spin-up) to quarter ``q``."""
+        """Move the clock and the sector frontier to quarter ``q`` (:func:`frontier_level`)."""
         self.quarter = q
-        if q >= 0:
-            np.minimum(self.frontier + self.params["frontier_growth"], 1.0, out=self.frontier)
+        self.frontier[:] = frontier_level(self.params, q)
 
     def act_instruments(self) -> None:
         """Phase 1: policy instruments deliver."""
@@ -586,8 +612,10 @@ class RegionModel(QuarterlyModel):
         sme_learning(s.alive, s.capability, s.experience, p["capability_decay"])
 
     def observe(self) -> None:
-        """Phase 8: record the DEVISE indicator and companion series for this quarter (in
-        the spin-up, only the sector means the next quarter reads)."""
+        """Phase 8: record the DEVISE indicator and companion series for this quarter.
+
+        In the spin-up, only the sector means the next quarter reads are updated.
+        """
         s, q = self.smes, self.quarter
         if q < 0:
             self._observe_firms()
@@ -605,9 +633,11 @@ class RegionModel(QuarterlyModel):
 
     # --- helpers ----------------------------------------------------------------
     def _observe_firms(self) -> tuple[int, int, int, float]:
-        """Update the sector means the next quarter reads (productivity, basic share);
-        return the smart-firm counts (alive, SMEs, SMEs at basic intensity) and mean
-        productivity."""
+        """Update the sector means the next quarter reads (productivity, basic share).
+
+        Return the smart-firm counts (alive, SMEs, SMEs at basic intensity) and the mean
+        productivity.
+        """
         f = self.firms
         n_firms, n_sme, n_basic, mean_prod, sector_prod, sector_basic = observe_firms(
             f.alive, f.sector, f.employees, f.maturity, f.productivity, N_SECTORS)
@@ -622,13 +652,15 @@ class RegionModel(QuarterlyModel):
             "value", "subsidy", "instrument", "start_q", "end_q"))
 
     def _record(self, name: str, count: float) -> None:
-        """Add a count for the current quarter, converted to full-population units (nothing
-        is recorded in the spin-up)."""
+        """Add a count for the current quarter, converted to full-population units.
+
+        Nothing is recorded in the spin-up.
+        """
         if self.quarter >= 0:
             self.series[name][self.quarter] += count / self.scale
 
     def indicator(self, year: int) -> float:
-        """Enabling SMEs at the fourth quarter of ``year`` (full-population units)."""
+        """Return the enabling SMEs at the fourth quarter of ``year`` (full-population units)."""
         return float(self.series["enabling"][self.calendar.index(year, 4)])
 
     def growth(self) -> float:

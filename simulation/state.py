@@ -1,9 +1,10 @@
 """Agent state as arrays: one growable table per population, one array per attribute.
 
-A row is an agent (or a project); its index never changes for the life of the run, so
-it serves as the agent's key for random draws and as the index behind a Mesa view.
-Dead agents keep their row with ``alive = False``: counts are conserved and a row is
-never reused.
+A row is an agent (or a project). During the spin-up the tables are compacted from time to
+time (dead agents' rows dropped, the others renumbered in order); from the end of the
+spin-up on a row's index never changes, so it serves as the agent's key for random draws
+and as the index behind a Mesa view. Dead agents then keep their row with
+``alive = False``: counts are conserved and a row is never reused.
 """
 
 from __future__ import annotations

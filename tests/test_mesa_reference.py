@@ -23,8 +23,8 @@ CONFIGURATIONS = [
     # (region, scale, seed, replicate, burn-in years)
     ("ES13", 0.05, 1, 0, 1),
     ("ES13", 0.05, 20180601, 1, 2),
-    ("NWCB", 0.05, 7, 0, 2),
-    ("NWCB", 0.05, 123, 2, 1),
+    ("NWCB", 0.15, 7, 0, 2),  # NWCB is small: at 5% it has about 15 SMEs, 1.5 enabling
+    ("NWCB", 0.15, 123, 2, 1),
 ]
 
 
