@@ -1,23 +1,31 @@
-"""The ``devise`` command: run, compare, calibrate, sweep, sensitivity, report and regions."""
+"""The ``devise`` command: run, compare, calibrate, sweep, sensitivity, report, regions, scenarios.
+
+Bad input fails fast: the arguments are parsed and the cheap checks made (the input files
+exist and parse as TOML, region codes are known) before any heavy import (the model, numba,
+pandas, matplotlib), which each command makes only once its input has passed them.
+"""
 
 from __future__ import annotations
 
 import argparse
+import functools
 import math
 import os
+import shutil
 import sys
 import time
+import tomllib
 from pathlib import Path
 
-from rich.console import Console
-from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
-
 from . import __version__
-from .errors import InputError
+from .errors import InputError, did_you_mean
+from .resources import shipped_folder
 
-console = Console(stderr=True)
+COMPILE_TIME = "10-30 s"
+"""How long the first run's compilation of the kernels takes (10 s measured on 2 busy cores)."""
+
+WARM_UP_SCALE = 0.01
+"""Scale of the one small replicate that compiles the kernels on a first run."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -27,21 +35,30 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.handler(args)
     except InputError as exc:
-        console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False,
-                      soft_wrap=True, emoji=False)
+        print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        console.print("interrupted: finished replicates are kept; run the same command to resume")
+        _err().print("interrupted: finished replicates are kept; run the same command to resume")
         return 130
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="devise", description=__doc__)
+    parser = argparse.ArgumentParser(prog="devise", description=__doc__.split("\n\n")[0])
     parser.add_argument("--version", action="version", version=f"devise {__version__}")
     sub = parser.add_subparsers(required=True, metavar="COMMAND")
+    for add in (_add_run, _add_compare, _add_calibrate, _add_sweeps, _add_report, _add_regions,
+                _add_scenarios):
+        add(sub)
+    return parser
 
+
+_SCENARIO_ARGUMENT = ("scenario TOML file, or the name of a shipped scenario (devise scenarios) "
+                      "where no such file exists")
+
+
+def _add_run(sub) -> None:
     run = sub.add_parser("run", help="run a scenario file and write its outputs")
-    run.add_argument("scenario", type=Path, help="scenario TOML file")
+    run.add_argument("scenario", type=Path, help=_SCENARIO_ARGUMENT)
     run.add_argument("--replicates", type=_positive_int, help="override scenario.replicates")
     run.add_argument("--seed", type=_seed, help="override scenario.seed")
     run.add_argument("--scale", type=_scale, help="override scenario.scale (0 < x <= 1)")
@@ -54,11 +71,14 @@ def _parser() -> argparse.ArgumentParser:
                           "for any value; helps one large replicate on a many-core machine)")
     run.set_defaults(handler=_run)
 
+
+def _add_compare(sub) -> None:
     compare = sub.add_parser(
         "compare", help="run policy scenarios against a base with common random numbers")
-    compare.add_argument("base", type=Path, help="base scenario TOML file")
+    compare.add_argument("base", type=Path, help=f"base {_SCENARIO_ARGUMENT}")
     compare.add_argument("policies", type=Path, nargs="+", metavar="policy",
-                         help="policy scenario TOML file(s), same regions and horizon as base")
+                         help="policy scenario file(s) or shipped name(s), same regions and "
+                              "horizon as base")
     compare.add_argument("--replicates", type=_positive_int,
                          help="override the base's replicates (applies to all)")
     compare.add_argument("--seed", type=_seed, help="override the base's seed (applies to all)")
@@ -73,6 +93,8 @@ def _parser() -> argparse.ArgumentParser:
                          help="skip the runs without each instrument (no contributions)")
     compare.set_defaults(handler=_compare)
 
+
+def _add_calibrate(sub) -> None:
     calib = sub.add_parser(
         "calibrate", help="fit region models to their sourced targets (calibration/regions/)")
     which = calib.add_mutually_exclusive_group(required=True)
@@ -96,6 +118,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="--posterior: simulate on a Dask LocalCluster of --workers processes")
     calib.set_defaults(handler=_calibrate)
 
+
+def _add_sweeps(sub) -> None:
     for name, help_text in (("sweep", "run a sweep file's design points (resumable)"),
                             ("sensitivity", "run a sweep file and compute Sobol or Morris "
                                             "sensitivity indices")):
@@ -111,6 +135,8 @@ def _parser() -> argparse.ArgumentParser:
         _add_overwrite(sweep)
         sweep.set_defaults(handler=_sweep, analyse=name == "sensitivity")
 
+
+def _add_report(sub) -> None:
     report = sub.add_parser(
         "report", help="write one self-contained HTML page from a run, compare or sweep folder")
     report.add_argument("run_dir", type=Path, metavar="RUN_DIR",
@@ -118,12 +144,32 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--out", type=Path, help="HTML file to write (default RUN_DIR/report.html)")
     report.set_defaults(handler=_report)
 
+
+def _add_regions(sub) -> None:
     regions = sub.add_parser("regions", help="list the ten partner region models")
     regions.set_defaults(handler=_regions)
-    return parser
+
+
+def _add_scenarios(sub) -> None:
+    scenarios = sub.add_parser(
+        "scenarios", help="list the shipped scenarios; 'copy NAME' copies one out to edit")
+    scenarios.set_defaults(handler=_list_scenarios)
+    action = scenarios.add_subparsers(metavar="ACTION")
+    copy = action.add_parser(
+        "copy", help="copy a shipped scenario, with the files it extends, to edit it")
+    copy.add_argument("name", metavar="NAME", help="scenario name (as devise scenarios lists it)")
+    copy.add_argument("dest", type=Path, nargs="?", default=Path("."), metavar="DEST",
+                      help="folder to copy into, keeping the shipped layout (default: the "
+                           "current folder)")
+    copy.add_argument("--overwrite", action="store_true",
+                      help="replace files in DEST that differ from the shipped ones (without it "
+                           "they are refused and nothing is written)")
+    copy.set_defaults(handler=_copy_scenario)
 
 
 def _run(args: argparse.Namespace) -> int:
+    path = _scenario_file(args.scenario)
+    compiling = _first_compile()
     from .folders import claim_folder
     from .outputs import run_identity, write_run
     from .runner import (
@@ -137,19 +183,21 @@ def _run(args: argparse.Namespace) -> int:
     )
     from .scenario import load_scenario
 
-    scenario = load_scenario(args.scenario).with_overrides(
+    scenario = load_scenario(path).with_overrides(
         replicates=args.replicates, seed=args.seed, scale=args.scale,
         parameters=args.parameters)
     check_inputs(scenario)
     out = args.out or Path("runs") / scenario.name
     if claim_folder(out, "run", content_key(scenario), run_identity(scenario), args.overwrite):
         done = checkpointed(out / ".replicates", scenario)
-        console.print(f"resuming in {escape(str(out))}: {done} of {scenario.replicates} "
-                      "replicates already done", highlight=False)
-    console.print(f"[bold]{scenario.name}[/]: {len(scenario.regions)} regions, "
-                  f"{scenario.replicates} replicates, scale {scenario.scale:g}, "
-                  f"seed {scenario.seed}, {_parameters_note(scenario)}, {args.workers} "
-                  f"worker(s) x {args.threads} thread(s)")
+        _err().print(f"resuming in {_escape(out)}: {done} of {scenario.replicates} "
+                     "replicates already done", highlight=False)
+    _err().print(f"[bold]{_escape(scenario.name)}[/]: {len(scenario.regions)} regions, "
+                 f"{scenario.replicates} replicates, scale {scenario.scale:g}, "
+                 f"seed {scenario.seed}, {_parameters_note(scenario)}, {args.workers} "
+                 f"worker(s) x {args.threads} thread(s)")
+    if compiling:
+        _compile_kernels(scenario, args.threads, compiling)
     t0 = time.perf_counter()
     with _progress() as bar:
         task = bar.add_task("replicates", total=scenario.replicates)
@@ -160,9 +208,9 @@ def _run(args: argparse.Namespace) -> int:
     summary = summarise(ts, per_set=replicates_per_set(scenario))
     write_run(out, scenario, ts, summary, {"wall_time_s": round(wall, 2),
                                            "workers": args.workers, "threads": args.threads})
-    _print_summary(summary)
-    console.print(f"wrote {out}/summary.csv, timeseries.parquet, parameters.parquet, "
-                  f"manifest.json, kpi.png in {wall:.1f} s")
+    _print_summary(summary, scenario.scale, scenario.replicates)
+    _err().print(f"wrote {_escape(out)}/summary.csv, timeseries.parquet, parameters.parquet, "
+                 f"manifest.json, kpi.png in {wall:.1f} s", highlight=False)
     return 0
 
 
@@ -179,35 +227,68 @@ def _parameters_note(scenario) -> str:
     return "fitted point parameters"
 
 
-def _print_summary(summary) -> None:
+def _print_summary(summary, scale: float, replicates: int) -> None:
     """Print the per-region table, for the reported years the run reaches (2021, 2022)."""
+    from rich.table import Table
+
+    from .formatting import count, probability, region_label, share
+
     years = [y for y in (2021, 2022) if f"enabling_{y}" in summary]
     table = Table(title="Enabling digital SMEs against the DEVISE target (+15% on 2018Q4)")
-    columns = ["region", "2018Q4"]
+    headers = ["region", "2018Q4"]
     for y in years:
-        columns += [f"{y}Q4", f"growth {y}", f"P(target) {y}"]
-    for col in columns:
-        table.add_column(col, justify="left" if col == "region" else "right")
+        headers += [f"{y}Q4", f"growth\n{y}", f"P(target)\n{y}"]
+    rows = []
     for row in summary.to_dict("records"):
-        cells = [row["region"], f"{row['baseline_enabling']:,.0f}"]
+        cells = [_escape(region_label(row["region"])), count(row["baseline_enabling"])]
         for y in years:
-            cells += [f"{row[f'enabling_{y}']:,.0f}", f"{row[f'growth_{y}']:+.1%}",
-                      f"{row[f'p_target_{y}']:.2f}"]
+            cells += [count(row[f"enabling_{y}"]), share(row[f"growth_{y}"], sign=True),
+                      probability(row[f"p_target_{y}"])]
+        rows.append(cells)
+    _add_columns(table, headers, rows)
+    for cells in rows:
         table.add_row(*cells)
-    Console().print(table)
+    _out().print(table)
+    _print_scale_note(scale, replicates)
+
+
+_REGION_WIDTH = 24
+"""Widest a region's code and name are shown in a table (longer ones wrap)."""
+
+
+def _add_columns(table, headers: list[str], rows: list[list[str]]) -> None:
+    """Add a region column, then right-aligned columns as wide as their values and header lines.
+
+    On a narrow terminal the region's name wraps, and a number never does.
+    """
+    table.add_column(headers[0], max_width=_REGION_WIDTH)
+    for i, header in enumerate(headers[1:], start=1):
+        width = max(*(len(cells[i]) for cells in rows), *map(len, header.split("\n")))
+        table.add_column(header, justify="right", width=width)
+
+
+def _print_scale_note(scale: float, replicates: int) -> None:
+    """Under a table of a run below full scale: what its counts and P(target) are worth."""
+    from .formatting import scale_note
+
+    if scale < 1.0:
+        _out().print(f"[bold yellow]warning:[/] {_escape(scale_note(scale, replicates))}")
 
 
 def _compare(args: argparse.Namespace) -> int:
+    base_path = _scenario_file(args.base)
+    policy_paths = [_scenario_file(path) for path in args.policies]
+    compiling = _first_compile()
     from .compare import YEARS, compare, plan
     from .folders import claim_folder, content_key_of
     from .outputs import run_identity
     from .runner import check_inputs, checkpointed
     from .scenario import load_scenario
 
-    base = load_scenario(args.base).with_overrides(
+    base = load_scenario(base_path).with_overrides(
         replicates=args.replicates, seed=args.seed, scale=args.scale,
         parameters=args.parameters)
-    policies = [load_scenario(path) for path in args.policies]
+    policies = [load_scenario(path) for path in policy_paths]
     scenarios = plan(base, policies, contributions=not args.no_contributions)
     runs = scenarios.distinct()
     out = args.out or Path("runs") / (
@@ -220,89 +301,90 @@ def _compare(args: argparse.Namespace) -> int:
     key = content_key_of(identity)
     if claim_folder(out, "comparison", key, identity, args.overwrite):
         done = sum(checkpointed(out / ".replicates", s) for s in runs)
-        console.print(f"resuming in {escape(str(out))}: {done} of "
-                      f"{len(runs) * base.replicates} replicates already done", highlight=False)
-    names = escape(", ".join(p.name for p in policies))
-    console.print(f"[bold]{names}[/] against [bold]{escape(base.name)}[/]: "
-                  f"{len(runs)} scenario(s) to run, {len(base.regions)} regions, "
-                  f"{base.replicates} replicates, scale {base.scale:g}, seed {base.seed}, "
-                  f"{args.workers} worker(s)")
+        _err().print(f"resuming in {_escape(out)}: {done} of "
+                     f"{len(runs) * base.replicates} replicates already done", highlight=False)
+    names = _escape(", ".join(p.name for p in policies))
+    _err().print(f"[bold]{names}[/] against [bold]{_escape(base.name)}[/]: "
+                 f"{len(runs)} scenario(s) to run, {len(base.regions)} regions, "
+                 f"{base.replicates} replicates, scale {base.scale:g}, seed {base.seed}, "
+                 f"{args.workers} worker(s)")
+    if compiling:
+        _compile_kernels(scenarios.policies[0], 1, compiling)
     t0 = time.perf_counter()
     with _progress() as bar:
         task = bar.add_task("replicates", total=len(runs) * base.replicates)
 
         def advance(name: str, replicate: int) -> None:
-            bar.update(task, advance=1, description=escape(name))
+            bar.update(task, advance=1, description=_escape(name))
 
         result = compare(base, policies, workers=args.workers, out_dir=out,
                          contributions=not args.no_contributions, on_done=advance)
     _print_comparison(result.comparison, base.name, YEARS)
     if not result.contributions.empty:
         _print_contributions(result.contributions, YEARS)
+    _print_scale_note(base.scale, base.replicates)
     files = "comparison.csv, contributions.csv, timeseries.parquet, manifest.json, comparison.png"
     if not result.contributions.empty:
         files += ", contributions.png"
-    console.print(f"wrote {out}/{files} in {time.perf_counter() - t0:.1f} s")
+    _err().print(f"wrote {_escape(out)}/{files} in {time.perf_counter() - t0:.1f} s",
+                 highlight=False)
     return 0
 
 
 def _print_comparison(comparison, base: str, years: tuple[int, ...]) -> None:
-    for policy, rows in comparison.groupby("policy", sort=False):
+    from rich.table import Table
+
+    from .formatting import band, eur, probability, region_label
+
+    for policy, rows_of_policy in comparison.groupby("policy", sort=False):
         table = Table(
-            title=escape(f"{policy} against {base}: additional enabling SMEs at the end of "
-                         "the year"),
+            title=_escape(f"{policy} against {base}: additional enabling SMEs at the end of "
+                          "the year"),
             caption="additional: policy - base, mean [5-95% of replicates]; P(target): share "
                     "of replicates at +15% on 2018Q4; spend: additional public spend to the "
                     "end of the year")
-        for col in ("region", "year", "additional SMEs", "P(target) base -> policy",
-                    "additional spend (EUR)", "EUR per additional SME"):
-            table.add_column(col, justify="left" if col == "region" else "right")
-        for row in rows.to_dict("records"):
+        rows, ends = [], []
+        for row in rows_of_policy.to_dict("records"):
             for y in years:
-                table.add_row(
-                    row["region"] if y == years[0] else "", str(y),
-                    _band(row[f"additional_{y}"], row[f"additional_{y}_p05"],
-                          row[f"additional_{y}_p95"]),
-                    f"{row[f'base_p_target_{y}']:.2f} -> {row[f'policy_p_target_{y}']:.2f}",
-                    f"{row[f'additional_spend_{y}']:,.0f}",
-                    _eur(row[f"cost_per_sme_{y}"]),
-                    end_section=y == years[-1],
-                )
-        Console().print(table)
+                rows.append([
+                    _escape(region_label(row["region"])) if y == years[0] else "", str(y),
+                    band([row[f"additional_{y}"], row[f"additional_{y}_p05"],
+                          row[f"additional_{y}_p95"]], sign=True),
+                    f"{probability(row[f'base_p_target_{y}'])} -> "
+                    f"{probability(row[f'policy_p_target_{y}'])}",
+                    eur(row[f"additional_spend_{y}"]), eur(row[f"cost_per_sme_{y}"])])
+                ends.append(y == years[-1])
+        _add_columns(table, ["region", "year", "additional\nSMEs", "P(target)\nbase -> policy",
+                             "additional\nspend", "per additional\nSME"], rows)
+        for cells, end in zip(rows, ends, strict=True):
+            table.add_row(*cells, end_section=end)
+        _out().print(table)
 
 
 def _print_contributions(contributions, years: tuple[int, ...]) -> None:
+    from rich.table import Table
+
+    from .formatting import band, eur
+
     table = Table(
         title="Contributions of the instruments, all regions",
         caption="SMEs: policy - policy without the instrument, mean [5-95% of replicates]; "
-                "interaction: total effect - sum of contributions; spend: EUR attributed to "
+                "interaction: total effect - sum of contributions; spend: attributed to "
                 "the end of the year")
-    for col in ("policy", "instrument", "year", "SMEs", "spend (EUR)", "EUR per SME"):
+    for col in ("policy", "instrument", "year", "SMEs", "spend", "per SME"):
         table.add_column(col, justify="left" if col in ("policy", "instrument") else "right")
     total = contributions[contributions["region"] == "ALL"]
     for (policy, instrument), rows in total.groupby(["policy", "instrument"], sort=False):
         for row in rows.set_index("year").loc[list(years)].reset_index().to_dict("records"):
             first = row["year"] == years[0]
             table.add_row(
-                escape(policy) if first else "", escape(instrument) if first else "",
-                str(row["year"]),
-                _band(row["mean"], row["p05"], row["p95"]), f"{row['spend']:,.0f}",
-                _eur(row["cost_per_sme"]), end_section=row["year"] == years[-1])
-    Console().print(table)
-
-
-def _band(mean: float, low: float, high: float) -> str:
-    return f"{mean:+,.0f} [{low:+,.0f}, {high:+,.0f}]"
-
-
-def _eur(value: float) -> str:
-    return "n/a" if math.isnan(value) else f"{value:,.0f}"
+                _escape(policy) if first else "", _escape(instrument) if first else "",
+                str(row["year"]), band([row["mean"], row["p05"], row["p95"]], sign=True),
+                eur(row["spend"]), eur(row["cost_per_sme"]), end_section=row["year"] == years[-1])
+    _out().print(table)
 
 
 def _calibrate(args: argparse.Namespace) -> int:
-    from .calibration.store import fit_quality
-    from .calibration.workflow import calibrate_region, calibrate_regions, is_current
-    from .fitted import SMOKE_FOLDER
     from .regions import get_region, region_codes
 
     codes = list(region_codes()) if args.all else list(dict.fromkeys(args.region))
@@ -317,10 +399,14 @@ def _calibrate(args: argparse.Namespace) -> int:
     if args.scheduler or args.dask_local:
         raise InputError("command line", "--scheduler" if args.scheduler else "--dask-local",
                          "--posterior with it (the point fit runs one process per region)")
+    from .calibration.store import fit_quality
+    from .calibration.workflow import calibrate_region, calibrate_regions, is_current
+    from .fitted import SMOKE_FOLDER
+
     skipped = [c for c in codes if not args.force and is_current(c, args.mode)]
     todo = [c for c in codes if c not in skipped]
     if skipped:
-        console.print(f"current, skipped (use --force to refit): {', '.join(skipped)}")
+        _err().print(f"current, skipped (use --force to refit): {', '.join(skipped)}")
     started = time.perf_counter()
     # Largest regions first, so the two processes finish close together.
     todo.sort(key=lambda c: -get_region(c).n_smart_firms.value)
@@ -337,11 +423,11 @@ def _calibrate(args: argparse.Namespace) -> int:
             task = bar.add_task("calibrating regions", total=len(todo))
             calibrate_regions(todo, args.mode, min(args.workers, len(todo)),
                               lambda code, path: bar.advance(task))
-    console.print(f"calibrated {len(todo)} region(s) in {time.perf_counter() - started:.0f} s "
-                  f"({args.mode} mode)")
+    _err().print(f"calibrated {len(todo)} region(s) in {time.perf_counter() - started:.0f} s "
+                 f"({args.mode} mode)")
     if args.mode != "full":
-        console.print(f"{args.mode} fits are written to calibration/{SMOKE_FOLDER}/; region "
-                      "models keep reading calibration/regions/", highlight=False)
+        _err().print(f"{args.mode} fits are written to calibration/{SMOKE_FOLDER}/; region "
+                     "models keep reading calibration/regions/", highlight=False)
     _print_fit_table([(c, fit_quality(c, mode=args.mode)) for c in codes])
     return 0
 
@@ -356,7 +442,7 @@ def _calibrate_posterior(codes: list[str], args: argparse.Namespace) -> int:
 
     skipped = [c for c in codes if not args.force and posterior_is_current(c, args.mode)]
     if skipped:
-        console.print(f"current, skipped (use --force to redo): {', '.join(skipped)}")
+        _err().print(f"current, skipped (use --force to redo): {', '.join(skipped)}")
     started = time.perf_counter()
     todo = [c for c in codes if c not in skipped]
     with _progress() as bar:
@@ -372,12 +458,14 @@ def _calibrate_posterior(codes: list[str], args: argparse.Namespace) -> int:
             path = write_posterior(result)
             bar.update(task, description=f"{code} posterior: {len(result.u)} simulations, "
                        f"{len(result.kept)} kept; wrote {path.name}")
-    console.print(f"posterior of {len(todo)} region(s) in {time.perf_counter() - started:.0f} s "
-                  f"({args.mode} mode)")
+    _err().print(f"posterior of {len(todo)} region(s) in {time.perf_counter() - started:.0f} s "
+                 f"({args.mode} mode)")
     return 0
 
 
 def _sweep(args: argparse.Namespace) -> int:
+    _check_toml(args.file)
+    compiling = _first_compile()
     from .runner import check_inputs
     from .sweep.execute import execute_sweep, point_means, prepare_sweep
     from .sweep.functions import DeviseRun
@@ -396,18 +484,20 @@ def _sweep(args: argparse.Namespace) -> int:
     backend = (f"Dask scheduler {args.scheduler}" if args.scheduler else
                f"Dask LocalCluster of {args.workers}" if args.dask_local else
                f"{args.workers} local process(es)")
-    console.print(f"{spec.name}: {len(design)} points x {spec.replicates} replicate(s) = "
-                  f"{len(runs)} runs on {backend}; results in {out}/runs (resumable)",
-                  highlight=False)
+    _err().print(f"{_escape(spec.name)}: {len(design)} points x {spec.replicates} replicate(s) "
+                 f"= {len(runs)} runs on {backend}; results in {_escape(out)}/runs (resumable)",
+                 highlight=False)
     if sweep.done:
-        console.print(f"resuming: {len(sweep.done)} of {len(runs)} runs already stored",
-                      highlight=False)
+        _err().print(f"resuming: {len(sweep.done)} of {len(runs)} runs already stored",
+                     highlight=False)
+    if compiling and isinstance(spec.function, DeviseRun):
+        _compile_kernels(spec.function.base, 1, compiling)
     started = time.perf_counter()
     with _progress() as bar:
         task = bar.add_task("runs", total=len(runs))
         stored = execute_sweep(sweep, args.workers, args.scheduler, args.dask_local,
                                lambda done, total: bar.update(task, completed=done))
-    console.print(f"done in {time.perf_counter() - started:.1f} s", highlight=False)
+    _err().print(f"done in {time.perf_counter() - started:.1f} s", highlight=False)
     print(summarise_sweep(spec, stored, design, out), end="")
     if args.analyse:
         result = analyse(spec, point_means(spec, stored), list(spec.analysis_outputs()), design,
@@ -418,14 +508,16 @@ def _sweep(args: argparse.Namespace) -> int:
 
 
 def _print_indices(result) -> None:
+    from rich.table import Table
+
     table = Table(title="Sensitivity indices: value, then the confidence half-width")
     for col in ("output", "factor", "index", "value"):
         table.add_column(col, justify="left" if col != "value" else "right")
     for row in result.indices.to_dict("records"):
         conf = "" if math.isnan(row["conf"]) else f" [{row['conf']:.3f}]"
-        table.add_row(row["output"], escape(row["factor"]), row["index"],
+        table.add_row(row["output"], _escape(row["factor"]), row["index"],
                       f"{row['value']:.3f}{conf}")
-    out = Console()
+    out = _out()
     out.print(table)
     for row in result.convergence.to_dict("records"):
         verdict = "converged" if row["converged"] else "NOT converged: use a larger N"
@@ -434,6 +526,10 @@ def _print_indices(result) -> None:
 
 
 def _print_fit_table(rows: list) -> None:
+    from rich.table import Table
+
+    from .formatting import region_label
+
     table = Table(title="Fit quality (calibration/regions/CODE.toml; figures in "
                         "calibration/diagnostics/)")
     for col in ("region", "mode", "objective provisional -> fitted", "moments within 2 sd",
@@ -441,12 +537,27 @@ def _print_fit_table(rows: list) -> None:
         table.add_column(col, justify="left")
     for code, q in rows:
         if q is None:
-            table.add_row(code, "provisional", "not fitted", "", "", "")
+            table.add_row(region_label(code), "provisional", "not fitted", "", "", "")
             continue
-        table.add_row(code, q["mode"], f"{q['objective_provisional']:.1f} -> {q['objective']:.1f}",
+        table.add_row(region_label(code), q["mode"],
+                      f"{q['objective_provisional']:.1f} -> {q['objective']:.1f}",
                       f"{q['within_2']}/{q['moments']}", f"{q['worst']} ({q['worst_z']:+.1f})",
                       ", ".join(q["unidentified"]) or "none")
-    Console().print(table)
+    _out().print(table)
+
+
+def _report(args: argparse.Namespace) -> int:
+    if not args.run_dir.is_dir():  # as write_report says it, without importing it (slow)
+        raise InputError(str(args.run_dir), "", _RUN_DIR_EXPECTED,
+                         "a file" if args.run_dir.exists() else "no such folder")
+    from .report import write_report
+
+    out = write_report(args.run_dir, args.out)
+    _err().print(f"wrote {_escape(out)} ({out.stat().st_size / 1e6:.1f} MB)", highlight=False)
+    return 0
+
+
+_RUN_DIR_EXPECTED = "an output folder of devise run, compare, sweep or sensitivity"
 
 
 _REGION_COLUMNS = {
@@ -456,15 +567,11 @@ _REGION_COLUMNS = {
 }
 
 
-def _report(args: argparse.Namespace) -> int:
-    from .report import write_report
-
-    out = write_report(args.run_dir, args.out)
-    console.print(f"wrote {escape(str(out))} ({out.stat().st_size / 1e6:.1f} MB)", highlight=False)
-    return 0
-
-
 def _regions(args: argparse.Namespace) -> int:
+    from rich.table import Table
+
+    from .calibration.store import fit_quality
+    from .formatting import count, share
     from .regions import registry_table
 
     rows = registry_table()
@@ -473,25 +580,183 @@ def _regions(args: argparse.Namespace) -> int:
     for title in _REGION_COLUMNS.values():
         table.add_column(title, justify="left" if title in ("code", "name") else "right")
     for row in rows:
-        table.add_row(*(_fmt(row[key]) for key in _REGION_COLUMNS))
-    out = Console()
+        table.add_row(*(count(v) if isinstance(v, int) else share(v) if isinstance(v, float)
+                        else _escape(v) for v in (row[key] for key in _REGION_COLUMNS)))
+    out = _out()
     out.print(table)
     for row in rows:
         out.print(f"{row['code']}: sectors {row['sectors']}; proxies: {row['proxies'] or 'none'}",
                   highlight=False)
     out.print("Sources and derivations: calibration/regions.toml, calibration/data/")
-    from .calibration.store import fit_quality
-
     _print_fit_table([(code, fit_quality(code)) for code in (row["code"] for row in rows)])
     return 0
 
 
-def _fmt(value) -> str:
-    if isinstance(value, float):
-        return f"{value:.3f}"
-    if isinstance(value, int):
-        return f"{value:,}"
-    return str(value)
+# --- shipped scenarios ---------------------------------------------------------------------
+
+def shipped_scenarios() -> dict[str, tuple[Path, str]]:
+    """Return the shipped scenarios by name: file (relative to their folder), description.
+
+    Top-level files first, then each subfolder's; the name and description are the files'
+    own ``[scenario]`` keys (the file's stem where a file has no name).
+    """
+    folder = shipped_folder("scenarios")
+    found = {}
+    for path in sorted(folder.rglob("*.toml"), key=lambda p: (len(p.parts), p)):
+        head = tomllib.loads(path.read_text(encoding="utf-8")).get("scenario", {})
+        found[head.get("name", path.stem)] = (path.relative_to(folder),
+                                              head.get("description", ""))
+    return found
+
+
+def _list_scenarios(args: argparse.Namespace) -> int:
+    from rich.table import Table
+
+    folder = shipped_folder("scenarios")
+    table = Table(title=f"Shipped scenarios ({_escape(folder)}; sources in README.md there)",
+                  caption="devise run NAME runs one; devise scenarios copy NAME [DEST] copies "
+                          "it out to edit")
+    for col in ("name", "file", "description"):
+        table.add_column(col)
+    for name, (file, description) in shipped_scenarios().items():
+        table.add_row(_escape(name), _escape(file.as_posix()), _escape(description))
+    _out().print(table)
+    return 0
+
+
+def _copy_scenario(args: argparse.Namespace) -> int:
+    folder = shipped_folder("scenarios")
+    file = _shipped_name(args.name, "scenarios copy NAME")
+    copies = [(folder / rel, args.dest / rel) for rel in _with_bases(file, folder)]
+    if args.dest.exists() and not args.dest.is_dir():
+        raise InputError(str(args.dest), "", "a folder to copy into", "a file")
+    clashes = [dest for source, dest in copies
+               if dest.exists() and (dest.is_dir() or dest.read_bytes() != source.read_bytes())]
+    if clashes and not args.overwrite:
+        raise InputError(str(clashes[0]), "", "a new file (or --overwrite to replace it)",
+                         "one that differs from the shipped copy", "nothing was written")
+    for source, dest in copies:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, dest)
+    _err().print(f"wrote {', '.join(_escape(dest) for _, dest in copies)}; run it with "
+                 f"devise run {_escape(copies[0][1])}", highlight=False)
+    return 0
+
+
+def _shipped_name(name: str, key: str) -> Path:
+    """Return the relative file of the shipped scenario ``name``; InputError if none is."""
+    shipped = shipped_scenarios()
+    if name not in shipped:
+        raise InputError("command line", key, "the name of a shipped scenario (devise scenarios)",
+                         repr(name), did_you_mean(name, shipped))
+    return shipped[name][0]
+
+
+def _with_bases(file: Path, folder: Path) -> list[Path]:
+    """Return ``file`` and every shipped file it extends (relative to ``folder``), each once."""
+    order, todo = [], [file]
+    while todo:
+        rel = todo.pop(0)
+        if rel in order:
+            continue
+        order.append(rel)
+        head = tomllib.loads((folder / rel).read_text(encoding="utf-8")).get("scenario", {})
+        extends = head.get("extends", [])
+        for base in [extends] if isinstance(extends, str) else extends:
+            todo.append((folder / rel).parent.joinpath(base).resolve().relative_to(
+                folder.resolve()))
+    return order
+
+
+def _scenario_file(path: Path) -> Path:
+    """Return the scenario file to read: ``path``, or the shipped scenario of that name.
+
+    A name stands for a shipped scenario only where no such file exists; the file is checked
+    as far as it can be without the model (:func:`_check_toml`).
+    """
+    if path.suffix == "" and path.name in shipped_scenarios() and not path.exists():
+        path = shipped_folder("scenarios") / _shipped_name(path.name, "scenario")
+    _check_toml(path)
+    return path
+
+
+def _check_toml(path: Path) -> None:
+    """Fail fast, before the model is imported, on the usual faults of an input file.
+
+    A missing file, a folder or invalid TOML get the message the full reader
+    (:func:`simulation.scenario.read_toml`) gives; it reads the file again after the heavy
+    imports and names the rarer faults (unreadable, not UTF-8...).
+    """
+    try:
+        missing, folder = not path.exists(), path.is_dir()
+    except (OSError, ValueError):
+        return
+    if folder:
+        raise InputError(str(path), "", "a scenario file", "a directory")
+    if missing:
+        raise InputError(str(path), "", "a readable scenario file", "no such file")
+    try:
+        tomllib.loads(path.read_bytes().decode("utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(str(path), "", "valid TOML", str(exc)) from None
+    except (OSError, ValueError, RecursionError):
+        return
+
+
+# --- the first run on a machine --------------------------------------------------------------
+
+def _first_compile() -> float | None:
+    """Say so, and return the time, if the kernels have not been compiled for these sources yet.
+
+    That is, numba's cache folder for the current compiled sources (``$NUMBA_CACHE_DIR``,
+    set by :func:`simulation.compiled.use_current_cache`) is missing or empty. Called before
+    the heavy imports, which compile the first kernels.
+    """
+    folder = os.environ.get("NUMBA_CACHE_DIR")
+    if not folder or (Path(folder).is_dir() and any(Path(folder).iterdir())):
+        return None
+    _err().print(f"first run on this machine: compiling the simulation kernels ({COMPILE_TIME}; "
+                 f"once: they are cached in {_escape(folder)})", highlight=False)
+    return time.perf_counter()
+
+
+def _compile_kernels(scenario, threads: int, started: float) -> None:
+    """Compile the kernels a scenario's replicates call: one small replicate, in this process.
+
+    The worker processes then load them from the cache instead of each compiling them.
+    """
+    from .kernels.parallel import kernel_threads
+    from .runner import simulate_series
+
+    with kernel_threads(threads):
+        simulate_series(scenario.with_changes(scale=WARM_UP_SCALE), 0)
+    _err().print(f"kernels compiled in {time.perf_counter() - started:.0f} s; later runs load "
+                 "them from the cache", highlight=False)
+
+
+# --- console helpers -------------------------------------------------------------------------
+
+@functools.cache
+def _err():
+    """Return the console for messages and progress (stderr)."""
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+@functools.cache
+def _out():
+    """Return the console for tables (stdout)."""
+    from rich.console import Console
+
+    return Console()
+
+
+def _escape(value: object) -> str:
+    """``value`` as text, rich markup escaped."""
+    from rich.markup import escape
+
+    return escape(str(value))
 
 
 def _add_overwrite(parser: argparse.ArgumentParser) -> None:
@@ -507,9 +772,17 @@ def _add_workers(parser: argparse.ArgumentParser, what: str) -> None:
                         help=f"{what} (default: all cores)")
 
 
-def _progress() -> Progress:
+def _progress():
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TimeRemainingColumn(), console=console, transient=False)
+                    TimeRemainingColumn(), console=_err(), transient=False)
 
 
 def _positive_int(text: str) -> int:

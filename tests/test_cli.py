@@ -1,8 +1,10 @@
 """End-to-end CLI runs at small scale, and bad input handled without a traceback."""
 
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -246,3 +248,123 @@ def test_a_posterior_run_records_its_parameter_sets_and_a_point_run_the_fitted_v
     row = params[params.region == "ES13"].iloc[0]
     assert all(row[name] == pytest.approx(value) for name, value in point.items())
     assert "growth_2021_param_share" not in summary
+
+
+# --- the fast error path, shipped scenarios, the first run (issue 16) ----------------------
+HEAVY = ("numba", "pandas", "mesa", "matplotlib", "simulation.region", "simulation.scenario")
+
+
+@pytest.mark.parametrize("argv", [
+    ["run", "missing.toml"], ["run", "bad.toml"], ["compare", "bad.toml", "missing.toml"],
+    ["sweep", "missing.toml"], ["report", "no-such-folder"], ["calibrate", "--region", "ES31"],
+    ["scenarios", "copy", "nothing_of_that_name"], ["run", "small.toml", "--scale", "3"],
+], ids=lambda argv: " ".join(argv))
+def test_bad_input_fails_before_the_heavy_imports(scenario, tmp_path, argv):
+    (tmp_path / "bad.toml").write_text("[scenario\n")
+    code = ("import sys\nfrom simulation.cli import main\ntry:\n    rc = main(sys.argv[1:])\n"
+            "except SystemExit as exc:\n    rc = exc.code\n"
+            f"print(rc, [m for m in {HEAVY!r} if m in sys.modules])")
+    proc = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True,
+                          cwd=tmp_path)
+    assert proc.stdout.split("\n")[-2] == "2 []", proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr and proc.stderr.count("error") == 1, proc.stderr
+
+
+@pytest.mark.parametrize("name", ["missing.toml", "folder", "bad.toml"])
+def test_the_fast_check_says_what_the_full_reader_says(tmp_path, name):
+    from simulation.cli import _check_toml
+    from simulation.errors import InputError
+    from simulation.scenario import read_toml
+
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "bad.toml").write_text("[scenario]\nname = \n")
+    with pytest.raises(InputError) as fast:
+        _check_toml(tmp_path / name)
+    with pytest.raises(InputError) as full:
+        read_toml(tmp_path / name)
+    assert str(fast.value) == str(full.value)
+
+
+def test_scenarios_lists_the_shipped_ones_with_their_files(capsys):
+    from simulation.cli import shipped_scenarios
+
+    shipped = shipped_scenarios()
+    assert list(shipped)[0] == "baseline" and len(shipped) == 15
+    assert shipped["action_plan_ES13"][0].as_posix() == "action_plans/ES13.toml"
+    assert all(description for _, description in shipped.values())
+    assert main(["scenarios"]) == 0
+    out = capsys.readouterr().out
+    assert "baseline" in out and "transfers/digihub_in_E" in out
+
+
+def test_scenarios_copy_brings_the_bases_and_never_replaces_an_edited_file(tmp_path, capsys):
+    from simulation.resources import shipped_folder
+    from simulation.scenario import load_scenario
+
+    folder = shipped_folder("scenarios")
+    dest = tmp_path / "mine"
+    assert main(["scenarios", "copy", "action_plan_ES13", str(dest)]) == 0
+    copied = sorted(p.relative_to(dest).as_posix() for p in dest.rglob("*.toml"))
+    assert copied == ["action_plans/ES13.toml", "baseline.toml"]
+    assert load_scenario(dest / "action_plans" / "ES13.toml").name == "action_plan_ES13"
+    assert main(["scenarios", "copy", "action_plan_ES13", str(dest)]) == 0  # same files: fine
+    (dest / "baseline.toml").write_text("# edited\n")
+    capsys.readouterr()
+    assert main(["scenarios", "copy", "baseline", str(dest)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {dest / 'baseline.toml'}: expected a new file") and \
+        len(err.splitlines()) == 1
+    assert (dest / "baseline.toml").read_text() == "# edited\n"
+    assert main(["scenarios", "copy", "baseline", str(dest), "--overwrite"]) == 0
+    assert (dest / "baseline.toml").read_bytes() == (folder / "baseline.toml").read_bytes()
+    assert main(["scenarios", "copy", "baseline", str(dest / "baseline.toml")]) == 2
+    assert main(["scenarios", "copy", "basline"]) == 2
+    assert "did you mean 'baseline'?" in capsys.readouterr().err
+
+
+def test_run_takes_a_shipped_name_where_no_such_file_exists(tmp_path, monkeypatch):
+    from simulation.cli import _scenario_file
+    from simulation.resources import shipped_folder
+
+    monkeypatch.chdir(tmp_path)
+    assert _scenario_file(Path("baseline")) == shipped_folder("scenarios") / "baseline.toml"
+    (tmp_path / "baseline").write_text("[scenario]\nname = 'mine'\n")
+    assert _scenario_file(Path("baseline")) == Path("baseline")  # a file of that name wins
+
+
+def test_a_run_below_full_scale_labels_regions_and_warns_about_p_target(scenario, tmp_path,
+                                                                          capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "160")  # room for the names
+    assert main(["run", str(scenario), "--out", str(tmp_path / "out"), "--workers", "1",
+                 "--replicates", "1"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "Cantabria" in out and "Severoiztochen" in out
+    assert "warning: 3% scale, 1 replicates: counts move in steps of 33 firms" in out
+    assert "not comparable with full scale" in out
+
+
+def test_the_first_run_says_it_compiles_and_later_runs_do_not(monkeypatch, tmp_path, capsys):
+    from simulation.cli import _first_compile
+
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "numba-x"))
+    assert _first_compile() is not None
+    assert "first run on this machine: compiling" in " ".join(capsys.readouterr().err.split())
+    (tmp_path / "numba-x").mkdir()
+    (tmp_path / "numba-x" / "index").write_text("")
+    assert _first_compile() is None and capsys.readouterr().err == ""
+
+
+@pytest.mark.slow
+def test_a_first_run_compiles_once_with_its_own_cache(scenario, tmp_path):
+    scenario.write_text(SMALL.replace('"IE04", "ES13", "BG33"', '"ES13"')
+                        .replace('regions = ["IE04"]', 'regions = ["ES13"]'))
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
+    env["DEVISE_CACHE_DIR"] = str(tmp_path / "cache")
+    runs = [subprocess.run([sys.executable, "-m", "simulation.cli", "run", str(scenario),
+                            "--out", str(tmp_path / out), "--workers", "1",
+                            "--replicates", "1"], capture_output=True, text=True, env=env)
+            for out in ("first", "second")]
+    assert [run.returncode for run in runs] == [0, 0], runs[0].stderr
+    first, second = (" ".join(run.stderr.split()) for run in runs)
+    assert "first run on this machine: compiling" in first and "kernels compiled in" in first
+    assert "compiling" not in second and "kernels compiled" not in second
