@@ -334,9 +334,15 @@ def test_run_takes_a_shipped_name_where_no_such_file_exists(tmp_path, monkeypatc
 
 def test_a_run_below_full_scale_labels_regions_and_warns_about_p_target(scenario, tmp_path,
                                                                           capsys, monkeypatch):
-    monkeypatch.setenv("COLUMNS", "160")  # room for the names
-    assert main(["run", str(scenario), "--out", str(tmp_path / "out"), "--workers", "1",
-                 "--replicates", "1"]) == 0
+    from simulation.cli import _out
+
+    monkeypatch.setenv("COLUMNS", "160")  # room for the names, in a console made for it
+    _out.cache_clear()
+    try:
+        assert main(["run", str(scenario), "--out", str(tmp_path / "out"), "--workers", "1",
+                     "--replicates", "1"]) == 0
+    finally:
+        _out.cache_clear()
     out = " ".join(capsys.readouterr().out.split())
     assert "Cantabria" in out and "Severoiztochen" in out
     assert "warning: 3% scale, 1 replicates: counts move in steps of 33 firms" in out
