@@ -241,6 +241,11 @@ def test_region_instruments(region_run):
         unit = inst.cost(inst.params.get("voucher_value") or inst.params["cost_per_participant"])
         assert inst._committed[year] > inst.budget_per_year - unit * 1.000001, inst.name
     for inst in m.instruments:
+        if inst.kind == "financial_instrument" and inst.total("applications") == 0:
+            # no SME short of cash in this run, so no one to lend to: long-lived SMEs hold
+            # cash in the steady state (docs/model.md, 10.3); tests/test_instruments.py
+            # checks lending and repayment where SMEs are short of cash
+            continue
         assert inst.accounts["beneficiaries"].sum() > 0, inst.name
 
 
