@@ -1,4 +1,4 @@
-"""The ``devise`` command: run, compare, calibrate, sweep, sensitivity, report, regions, scenarios.
+"""The ``devise`` command: run, compare, calibrate, sweep, sensitivity, design, report, regions...
 
 Bad input fails fast: the arguments are parsed and the cheap checks made (the input files
 exist and parse as TOML, region codes are known) before any heavy import (the model, numba,
@@ -46,8 +46,8 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="devise", description=__doc__.split("\n\n")[0])
     parser.add_argument("--version", action="version", version=f"devise {__version__}")
     sub = parser.add_subparsers(required=True, metavar="COMMAND")
-    for add in (_add_run, _add_compare, _add_calibrate, _add_sweeps, _add_report, _add_regions,
-                _add_scenarios):
+    for add in (_add_run, _add_compare, _add_calibrate, _add_sweeps, _add_design, _add_report,
+                _add_regions, _add_scenarios):
         add(sub)
     return parser
 
@@ -134,6 +134,22 @@ def _add_sweeps(sub) -> None:
                            help="run on a Dask LocalCluster of --workers processes")
         _add_overwrite(sweep)
         sweep.set_defaults(handler=_sweep, analyse=name == "sensitivity")
+
+
+def _add_design(sub) -> None:
+    design = sub.add_parser(
+        "design", help="search the cheapest policy mix reaching a required P(target) "
+                       "(resumable; docs/design.md)")
+    design.add_argument("file", type=Path, help="design TOML file")
+    design.add_argument("--out", type=Path, help="output folder (default runs/design-<name>)")
+    _add_workers(design, "local processes, or Dask workers with --dask-local")
+    where = design.add_mutually_exclusive_group()
+    where.add_argument("--scheduler", metavar="ADDRESS",
+                       help="run on a running Dask scheduler (tcp://host:8786)")
+    where.add_argument("--dask-local", action="store_true",
+                       help="run on a Dask LocalCluster of --workers processes")
+    _add_overwrite(design)
+    design.set_defaults(handler=_design)
 
 
 def _add_report(sub) -> None:
@@ -504,6 +520,49 @@ def _sweep(args: argparse.Namespace) -> int:
                          spec.resamples, spec.conf_level)
         write_sensitivity(result, out)
         _print_indices(result)
+    return 0
+
+
+def _design(args: argparse.Namespace) -> int:
+    _check_toml(args.file)
+    compiling = _first_compile()
+    from .design.evaluate import DesignRun
+    from .design.output import summary_text, write_design
+    from .design.search import prepare_design, run_design
+    from .design.spec import load_design
+    from .runner import check_inputs
+
+    spec = load_design(args.file)
+    simulated = isinstance(spec.function, DesignRun)
+    if simulated:
+        check_inputs(spec.function.base)
+    out = args.out or Path("runs") / f"design-{spec.name}"
+    stored = prepare_design(spec, out, args.overwrite)
+    backend = (f"Dask scheduler {args.scheduler}" if args.scheduler else
+               f"Dask LocalCluster of {args.workers}" if args.dask_local else
+               f"{args.workers} local process(es)")
+    _err().print(f"{_escape(spec.name)}: {spec.trials} candidates x {spec.replicates} "
+                 f"replicate(s), {spec.sampler} in batches of {spec.batch}, on {backend}; "
+                 f"results in {_escape(out)} (resumable)", highlight=False)
+    if stored:
+        _err().print(f"resuming: {stored} candidate runs already stored (read, not rerun)",
+                     highlight=False)
+    if compiling and simulated:
+        _compile_kernels(spec.function.base, 1, compiling)
+    with _progress() as bar:
+        trials = bar.add_task("candidates", total=spec.trials)
+        runs = bar.add_task("runs", total=None)
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage == "candidates":
+                bar.update(trials, completed=done)
+            else:
+                bar.update(runs, completed=done, total=total, description=stage)
+
+        result = run_design(spec, out, args.workers, args.scheduler, args.dask_local, progress)
+    summary = write_design(result, out)
+    print(summary_text(summary), end="")
+    _err().print(f"wrote {_escape(out)}/{', '.join(summary['files'])}", highlight=False)
     return 0
 
 

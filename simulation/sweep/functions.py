@@ -103,14 +103,19 @@ def report_outputs(series: Series) -> dict[str, float]:
     Sums and means over regions (and quarters, for spend) run over one array in region
     order, as over the rows of :func:`~simulation.runner.simulate`'s table.
     """
-    end = series.quarters(f"{REPORT_YEAR}Q4")
+    return outputs_at(series, REPORT_YEAR)
+
+
+def outputs_at(series: Series, year: int) -> dict[str, float]:
+    """Return :func:`report_outputs` at the fourth quarter of ``year`` (spend to its end)."""
+    end = series.quarters(f"{year}Q4")
     base = series.values("enabling", series.quarters(f"{BASELINE_YEAR}Q4")).sum()
     enabling = float(series.values("enabling", end).sum())
     growth = enabling / base - 1.0 if base > 0 else math.nan
     shares = series.values("dii_basic_share", end)
     return {"enabling": enabling, "growth": growth, "change": enabling - float(base),
             "target_met": float(growth >= TARGET_GROWTH) if growth == growth else math.nan,
-            "spend": float(series.values("public_spend", series.reported(REPORT_YEAR)).sum()),
+            "spend": float(series.values("public_spend", series.reported(year)).sum()),
             "dii_basic_share": float(shares.mean()) if len(shares) else math.nan}
 
 
