@@ -63,7 +63,7 @@ def _Budget(label: str, value: float, top: float, on_value: Callable[[float], No
             on_remove: Callable[[], None] | None = None):
     """Show one yearly budget: its label, a slider from 0 to ``top``, a remove button."""
     solara.Text(label, style={"font-size": "0.9em"})
-    with solara.Row(style={"align-items": "center"}):
+    with solara.Row(style={"align-items": "center"}, classes=["devise-budget"]):
         solara.SliderFloat("", value=value, min=0.0, max=top, step=10_000.0,
                            on_value=on_value)
         if on_remove is not None:
