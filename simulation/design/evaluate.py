@@ -156,8 +156,12 @@ def spun_up(scenario: Scenario, replicate: int) -> Ecosystem:
 
 
 def _with_instruments(eco: Ecosystem, instruments) -> Ecosystem:
-    """Return a copy of a spun-up, unstepped ecosystem with ``instruments`` in its regions."""
-    twin = copy.copy(eco)
+    """Return a copy of a spun-up, unstepped ecosystem with ``instruments`` in its regions.
+
+    The ecosystem is deep-copied (a Mesa model's step is bound to its instance) without its
+    regions, which :meth:`~simulation.region.RegionModel.with_instruments` copies.
+    """
+    twin = copy.deepcopy(eco, {id(region): region for region in eco.regions.values()})
     twin.regions = {code: region.with_instruments(instruments)
                     for code, region in eco.regions.items()}
     twin.timings = next(iter(twin.regions.values())).timings
