@@ -188,7 +188,7 @@ def index_figure(result: Result) -> Figure:
                    color="grey", linestyle=":", linewidth=0.8)
     ax.set_xlim(min(labels), max(labels))
     ax.set_ylabel(f"enabling SMEs ({BASELINE_YEAR}Q4 = 100)")
-    ax.set_xlabel("year (dotted: end of 2021 and 2022)")
+    ax.set_xlabel("end of year (dotted: 2021 and 2022)")
     ax.legend(fontsize=8, loc="upper left")
     choice = result.choice
     ax.set_title(f"{region_label(choice.region)}: {choice.scenario} against {BASE}\n"
