@@ -518,7 +518,7 @@ def _sweep(args: argparse.Namespace) -> int:
     if args.analyse:
         result = analyse(spec, point_means(spec, stored), list(spec.analysis_outputs()), design,
                          spec.resamples, spec.conf_level)
-        write_sensitivity(result, out)
+        write_sensitivity(result, out, spec)
         _print_indices(result)
     return 0
 
