@@ -74,11 +74,16 @@ def explore(args: argparse.Namespace) -> int:
     os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")  # no calls home
     print(f"DEVISE explorer: http://{args.host}:{port} (Ctrl+C stops it)", file=sys.stderr,
           flush=True)
+    from click.exceptions import Abort  # Solara's command line is a click command
     from solara.__main__ import run as solara_run
 
-    solara_run.main([APP, "--host", args.host, "--port", str(port), "--production",
-                     "--no-check-version", "--open" if not args.no_browser else "--no-open",
-                     "--log-level", "warning"], standalone_mode=False)
+    try:
+        solara_run.main([APP, "--host", args.host, "--port", str(port), "--production",
+                         "--no-check-version", "--open" if not args.no_browser else "--no-open",
+                         "--log-level", "warning"], standalone_mode=False)
+    except (Abort, KeyboardInterrupt):  # click turns Ctrl+C into Abort
+        pass
+    print("DEVISE explorer stopped", file=sys.stderr)
     return 0
 
 
