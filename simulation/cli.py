@@ -19,6 +19,7 @@ from pathlib import Path
 
 from . import __version__
 from .errors import InputError, did_you_mean
+from .explore.command import add_parser as _add_explore
 from .resources import shipped_folder
 
 COMPILE_TIME = "10-30 s"
@@ -47,7 +48,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"devise {__version__}")
     sub = parser.add_subparsers(required=True, metavar="COMMAND")
     for add in (_add_run, _add_compare, _add_calibrate, _add_sweeps, _add_design, _add_report,
-                _add_regions, _add_scenarios):
+                _add_regions, _add_scenarios, _add_explore):
         add(sub)
     return parser
 

@@ -374,3 +374,8 @@ def test_a_first_run_compiles_once_with_its_own_cache(scenario, tmp_path):
     first, second = (" ".join(run.stderr.split()) for run in runs)
     assert "first run on this machine: compiling" in first and "kernels compiled in" in first
     assert "compiling" not in second and "kernels compiled" not in second
+
+
+def test_explore_is_a_command_and_refuses_an_unknown_region(capsys):
+    assert main(["explore", "--region", "XX04", "--no-browser"]) == 2
+    assert "--region" in capsys.readouterr().err
