@@ -139,10 +139,15 @@ def start_section() -> str:
     wide = yearly.pivot_table(index="region", columns="year", values="enabling", sort=False)
     share = yearly.pivot_table(index="region", columns="year", values="enabling_share",
                                sort=False)
+    def yearly_growth(region: str, first: int, last: int) -> str:
+        ratio = wide.loc[region, last] / wide.loc[region, first]
+        return f"{ratio ** (1 / (last - first)) - 1:+.1%}"
+
     rows = [[region, *(f"{100 * v / wide.loc[region, 2018]:.0f}" for v in wide.loc[region]),
+             yearly_growth(region, 2013, 2018), yearly_growth(region, 2018, 2021),
              f"{share.loc[region, 2018]:.3f}"] for region in wide.index]
-    return _table(["region", *(str(y) for y in wide.columns), "enabling share of SMEs 2018"],
-                  rows)
+    return _table(["region", *(str(y) for y in wide.columns), "a year 2013-2018",
+                   "a year 2018-2021", "enabling share of SMEs 2018"], rows)
 
 
 def target_section() -> str:
