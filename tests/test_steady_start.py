@@ -64,9 +64,8 @@ def drift_problem(before: dict[str, np.ndarray], after: dict[str, np.ndarray],
 
 # Sector experience is left out: it still rises by about a quarter between 20 and 40 years
 # of spin-up (0.0042 to 0.0052 on the moving frontier, 0.0053 to 0.0068 held, UKN0
-# defaults), but at that level it moves a
-# provider's score by under 0.001 (w_experience 0.25) and the enabling share not at all
-# beyond noise (docs/model.md, section 5).
+# defaults), but at that level it moves a provider's score by under 0.001 (w_experience
+# 0.25) and the enabling share not at all beyond noise (docs/model.md, section 5).
 @pytest.mark.parametrize("quantity", ["enabling share", "mean capability", "mean reputation",
                                       "mean maturity", "mean awareness", "ties per firm"])
 def test_twenty_more_years_of_constant_drivers_change_nothing_beyond_noise(
