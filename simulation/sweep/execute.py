@@ -235,8 +235,9 @@ def _dask_results(function: RunFunction, paths: list[str], chunks: list[list[Run
                     pending |= {executor.submit(run_chunk, function, paths, [run]): [run]
                                 for run in chunk}
         for run in lost:
-            try:
-                yield executor.submit(run_chunk, function, paths, [run]).result()
+            try:  # a new key: under the old one Dask would give back the lost task's state
+                yield executor.submit(run_chunk, function, paths, [run],
+                                      key=f"alone-{run.run_id}").result()
             except Exception as exc:  # noqa: BLE001 - this run kills its worker
                 yield failed_rows(function, paths, run,
                                   f"its Dask task failed ({_error_text(exc)})")
