@@ -127,12 +127,7 @@ def _add_sweeps(sub) -> None:
         sweep = sub.add_parser(name, help=help_text)
         sweep.add_argument("file", type=Path, help="sweep TOML file")
         sweep.add_argument("--out", type=Path, help="output folder (default runs/sweep-<name>)")
-        _add_workers(sweep, "local processes, or Dask workers with --dask-local")
-        where = sweep.add_mutually_exclusive_group()
-        where.add_argument("--scheduler", metavar="ADDRESS",
-                           help="run on a running Dask scheduler (tcp://host:8786)")
-        where.add_argument("--dask-local", action="store_true",
-                           help="run on a Dask LocalCluster of --workers processes")
+        _add_executor(sweep)
         _add_overwrite(sweep)
         sweep.set_defaults(handler=_sweep, analyse=name == "sensitivity")
 
@@ -143,14 +138,19 @@ def _add_design(sub) -> None:
                        "(resumable; docs/design.md)")
     design.add_argument("file", type=Path, help="design TOML file")
     design.add_argument("--out", type=Path, help="output folder (default runs/design-<name>)")
-    _add_workers(design, "local processes, or Dask workers with --dask-local")
-    where = design.add_mutually_exclusive_group()
+    _add_executor(design)
+    _add_overwrite(design)
+    design.set_defaults(handler=_design)
+
+
+def _add_executor(parser: argparse.ArgumentParser) -> None:
+    """Add ``--workers``, and ``--scheduler`` or ``--dask-local``: where the runs go."""
+    _add_workers(parser, "local processes, or Dask workers with --dask-local")
+    where = parser.add_mutually_exclusive_group()
     where.add_argument("--scheduler", metavar="ADDRESS",
                        help="run on a running Dask scheduler (tcp://host:8786)")
     where.add_argument("--dask-local", action="store_true",
                        help="run on a Dask LocalCluster of --workers processes")
-    _add_overwrite(design)
-    design.set_defaults(handler=_design)
 
 
 def _add_report(sub) -> None:
