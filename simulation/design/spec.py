@@ -41,7 +41,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,6 +51,7 @@ from ..instruments import INSTRUMENT_TYPES
 from ..params import param_problem
 from ..runner import code_fingerprint
 from ..scenario import load_scenario, no_unknown_keys, parse_scenario, read_toml, show_value
+from ..sweep.spec import check_types, require
 from .evaluate import DesignRun, EvaluationFunction, Synthetic, base_document
 
 TARGET_YEARS = (2021, 2022)
@@ -147,44 +147,44 @@ def load_design(path: str | Path) -> DesignSpec:
     doc = read_toml(path)
     no_unknown_keys(doc, ("design", "optimiser", "instruments"), file, "")
     head = _table(doc, "design", file, required=True)
-    _typed(head, _DESIGN_KEYS, file, "design")
+    check_types(head, _DESIGN_KEYS, file, "design")
     name = head.get("name")
-    _require(isinstance(name, str) and name and "/" not in name and "\\" not in name
+    require(isinstance(name, str) and name and "/" not in name and "\\" not in name
              and name not in (".", ".."), file, "design.name", "a name usable as a folder name",
              name)
     target_year = head.get("target_year", 2021)
-    _require(target_year in TARGET_YEARS, file, "design.target_year",
+    require(target_year in TARGET_YEARS, file, "design.target_year",
              f"one of {', '.join(map(str, TARGET_YEARS))}", target_year)
     required = head.get("required")
-    _require(required is not None and 0 < required <= 1, file, "design.required",
+    require(required is not None and 0 < required <= 1, file, "design.required",
              "a probability in (0, 1]", required)
     replicates, seed = head.get("replicates", 10), head.get("seed", 20180601)
-    _require(1 <= replicates <= 10_000, file, "design.replicates", "a whole number in 1..10000",
+    require(1 <= replicates <= 10_000, file, "design.replicates", "a whole number in 1..10000",
              replicates)
-    _require(0 <= seed < 2**32, file, "design.seed", "a whole number in [0, 2**32)", seed)
+    require(0 <= seed < 2**32, file, "design.seed", "a whole number in [0, 2**32)", seed)
     check_replicates = head.get("check_replicates", 2 * replicates)
-    _require(1 <= check_replicates <= 10_000, file, "design.check_replicates",
+    require(1 <= check_replicates <= 10_000, file, "design.check_replicates",
              "a whole number in 1..10000", check_replicates)
     check_seed = head.get("check_seed", seed + 1)
-    _require(0 <= check_seed < 2**32 and check_seed != seed, file, "design.check_seed",
+    require(0 <= check_seed < 2**32 and check_seed != seed, file, "design.check_seed",
              "a whole number in [0, 2**32) other than design.seed (fresh draws)", check_seed)
     optimiser = _optimiser(_table(doc, "optimiser", file), seed, file)
     trials = head.get("trials", 12 * optimiser["batch"])
-    _require(1 <= trials <= 100_000 and trials % optimiser["batch"] == 0, file, "design.trials",
+    require(1 <= trials <= 100_000 and trials % optimiser["batch"] == 0, file, "design.trials",
              f"a whole number in 1..100000, a multiple of optimiser.batch "
              f"({optimiser['batch']})", trials)
     base = _base(head, path, file, target_year)
     items, variables = _instruments(doc.get("instruments"), base, file)
     if "function" in head:
         effects = head.get("synthetic_effects")
-        _require(isinstance(effects, list) and len(effects) == len(items)
+        require(isinstance(effects, list) and len(effects) == len(items)
                  and all(isinstance(e, int | float) and not isinstance(e, bool) and e >= 0
                          for e in effects), file, "design.synthetic_effects",
                  f"{len(items)} number(s) >= 0, one per instrument", effects)
         function: EvaluationFunction = Synthetic(tuple(items), tuple(map(float, effects)),
                                                  seed, target_year)
     else:
-        _require("synthetic_effects" not in head, file, "design.synthetic_effects",
+        require("synthetic_effects" not in head, file, "design.synthetic_effects",
                  "nothing (function = 'synthetic' only)", head.get("synthetic_effects"))
         function = DesignRun(base, tuple(items), target_year)
     return DesignSpec(name=name, function=function, variables=variables,
@@ -197,7 +197,7 @@ def load_design(path: str | Path) -> DesignSpec:
 def _base(head: Mapping[str, Any], path: Path, file: str, target_year: int):
     """Return the business-as-usual scenario the design runs (base file with the overrides)."""
     if "function" in head:
-        _require(head["function"] == "synthetic" and "base" not in head, file,
+        require(head["function"] == "synthetic" and "base" not in head, file,
                  "design.function", "'synthetic' (and no base)", head["function"])
         return parse_scenario({"scenario": {"name": "synthetic", "regions": ["ES13"],
                                             "end_year": max(target_year, *TARGET_YEARS)}})
@@ -208,24 +208,24 @@ def _base(head: Mapping[str, Any], path: Path, file: str, target_year: int):
     changes: dict[str, Any] = {"seed": head.get("seed", 20180601),
                                "replicates": head.get("replicates", 10),
                                "end_year": max(target_year, *TARGET_YEARS)}
-    _require(base.start_year - base.burn_in_years <= 2018 and base.end_year >= 2018, file,
+    require(base.start_year - base.burn_in_years <= 2018 and base.end_year >= 2018, file,
              "design.base", "a base scenario that simulates 2018Q4", head["base"])
     if "regions" in head:
         regions = head["regions"]
         ok = regions == "all" or (isinstance(regions, list) and regions
                                   and all(r in base.regions for r in regions)
                                   and len(set(regions)) == len(regions))
-        _require(ok, file, "design.regions",
+        require(ok, file, "design.regions",
                  f"'all' or regions of the base scenario ({', '.join(base.regions)}), each once",
                  regions)
         if regions != "all":
             changes["regions"] = list(regions)
     if "scale" in head:
-        _require(0 < head["scale"] <= 1, file, "design.scale", "a number in (0, 1]",
+        require(0 < head["scale"] <= 1, file, "design.scale", "a number in (0, 1]",
                  head["scale"])
         changes["scale"] = float(head["scale"])
     if "parameters" in head:
-        _require(head["parameters"] in ("posterior", "point"), file, "design.parameters",
+        require(head["parameters"] in ("posterior", "point"), file, "design.parameters",
                  "posterior or point", head["parameters"])
         changes["parameters"] = head["parameters"]
     scenario = base.with_changes(**changes)
@@ -263,7 +263,7 @@ def _instruments(value: Any, base, file: str) -> tuple[list[dict[str, Any]], tup
         items.append(fixed)
     _check_corners(items, variables, base, file)
     clash = {i["name"] for i in items} & {s.name for s in base.instruments}
-    _require(not clash, file, "instruments", "names other than the base scenario's "
+    require(not clash, file, "instruments", "names other than the base scenario's "
              "instruments'", sorted(clash))
     return items, tuple(variables)
 
@@ -280,16 +280,16 @@ def _variable(bounds: Any, path: str, k: int, name: str, param, file: str, at: s
         if problem:
             raise InputError(file, f"{at}[{j}]", problem, show_value(bound))
     low, high = float(pair[0]), float(pair[1])
-    _require(low < high, file, at, "low < high", pair)
+    require(low < high, file, at, "low < high", pair)
     step, log = table.get("step"), table.get("log", False)
-    _require(isinstance(log, bool), file, f"{at}.log", "true or false", log)
+    require(isinstance(log, bool), file, f"{at}.log", "true or false", log)
     if step is not None:
-        _require(isinstance(step, int | float) and not isinstance(step, bool)
+        require(isinstance(step, int | float) and not isinstance(step, bool)
                  and 0 < step <= high - low and not log
                  and (not param.integer or float(step).is_integer()), file, f"{at}.step",
                  "a step in (0, high - low], whole for a whole-number parameter, without log",
                  step)
-    _require(not log or low > 0, file, f"{at}.log", "a low bound > 0 for a log scale", log)
+    require(not log or low > 0, file, f"{at}.log", "a low bound > 0 for a log scale", log)
     return Variable(path, k, name, low, high, None if step is None else float(step), log,
                     param.integer)
 
@@ -314,22 +314,22 @@ def _check_corners(items: list[dict[str, Any]], variables: list[Variable], base,
 
 
 def _optimiser(table: Mapping[str, Any], seed: int, file: str) -> dict[str, Any]:
-    _typed(table, _OPTIMISER_KEYS, file, "optimiser")
+    check_types(table, _OPTIMISER_KEYS, file, "optimiser")
     sampler = table.get("sampler", "nsga2")
-    _require(sampler in SAMPLERS, file, "optimiser.sampler", f"one of {', '.join(SAMPLERS)}",
+    require(sampler in SAMPLERS, file, "optimiser.sampler", f"one of {', '.join(SAMPLERS)}",
              sampler)
     batch = table.get("batch", 8)
-    _require(2 <= batch <= 1000, file, "optimiser.batch", "a whole number in 2..1000", batch)
+    require(2 <= batch <= 1000, file, "optimiser.batch", "a whole number in 2..1000", batch)
     opt_seed = table.get("seed", seed)
-    _require(0 <= opt_seed < 2**32, file, "optimiser.seed", "a whole number in [0, 2**32)",
+    require(0 <= opt_seed < 2**32, file, "optimiser.seed", "a whole number in [0, 2**32)",
              opt_seed)
     objectives = table.get("objectives", ["spend", "p_target"])
-    _require(all(o in OBJECTIVES for o in objectives) and "spend" in objectives
+    require(all(o in OBJECTIVES for o in objectives) and "spend" in objectives
              and "p_target" in objectives and len(set(objectives)) == len(objectives), file,
              "optimiser.objectives", f"spend and p_target, each once, and optionally "
              f"additional (of {', '.join(OBJECTIVES)})", objectives)
     refine = table.get("refine", 2)
-    _require(0 <= refine <= 1000, file, "optimiser.refine", "a whole number in 0..1000", refine)
+    require(0 <= refine <= 1000, file, "optimiser.refine", "a whole number in 0..1000", refine)
     return {"sampler": sampler, "batch": batch, "optimiser_seed": opt_seed,
             "objectives": tuple(objectives), "refine": refine}
 
@@ -348,18 +348,3 @@ def _table(doc: Mapping[str, Any], key: str, file: str, required: bool = False) 
     if not isinstance(value, dict):
         raise InputError(file, key, f"a [{key}] table", show_value(value))
     return value
-
-
-def _typed(table: Mapping[str, Any], kinds: Mapping[str, Any], file: str, at: str) -> None:
-    no_unknown_keys(table, kinds, file, at)
-    names = {str: "a string", int: "a whole number", float: "a number", list: "a list"}
-    for key, kind in kinds.items():
-        if key in table and (not isinstance(table[key], kind) or isinstance(table[key], bool)):
-            kinds_ = kind if isinstance(kind, tuple) else (kind,)
-            shown = " or ".join(names[k] for k in kinds_ if not (k is int and float in kinds_))
-            raise InputError(file, f"{at}.{key}", shown, show_value(table[key]))
-
-
-def _require(ok: bool, file: str, key: str, expected: str, found: Any) -> None:
-    if not ok or (isinstance(found, float) and math.isnan(found)):
-        raise InputError(file, key, expected, show_value(found))

@@ -42,6 +42,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -152,11 +153,7 @@ def load_sweep(path: str | Path) -> SweepSpec:
     head = doc.get("sweep")
     if not isinstance(head, dict):
         raise InputError(file, "sweep", "a [sweep] table", show_value(head))
-    no_unknown_keys(head, _SWEEP_KEYS, file, "sweep")
-    for key, kind in _SWEEP_KEYS.items():
-        if key in head and (not isinstance(head[key], kind)
-                            or (kind is not bool and isinstance(head[key], bool))):
-            raise InputError(file, f"sweep.{key}", _kind(kind), show_value(head[key]))
+    check_types(head, _SWEEP_KEYS, file, "sweep")
     name = head.get("name")
     if not name or "/" in name or name in (".", ".."):
         raise InputError(file, "sweep.name", "a name usable as a folder name", show_value(name))
@@ -165,19 +162,19 @@ def load_sweep(path: str | Path) -> SweepSpec:
         raise InputError(file, "sweep.design", f"one of {', '.join(DESIGNS)}",
                          show_value(design), did_you_mean(design, DESIGNS))
     replicates, seed = head.get("replicates", 1), head.get("seed", 20180601)
-    _require(1 <= replicates <= 10_000, file, "sweep.replicates", "a whole number in 1..10000",
+    require(1 <= replicates <= 10_000, file, "sweep.replicates", "a whole number in 1..10000",
              replicates)
-    _require(0 <= seed < 2**32, file, "sweep.seed", "a whole number in [0, 2**32)", seed)
+    require(0 <= seed < 2**32, file, "sweep.seed", "a whole number in [0, 2**32)", seed)
     samples = head.get("samples", 64)
     if design == "sobol":
-        _require(samples >= 2 and samples & (samples - 1) == 0, file, "sweep.samples",
+        require(samples >= 2 and samples & (samples - 1) == 0, file, "sweep.samples",
                  "a power of two >= 2 (Sobol sequences)", samples)
-    _require(1 <= samples <= 2**20, file, "sweep.samples", "a whole number in 1..1048576",
+    require(1 <= samples <= 2**20, file, "sweep.samples", "a whole number in 1..1048576",
              samples)
     levels = head.get("levels", 4)
-    _require(2 <= levels <= 100, file, "sweep.levels", "a whole number in 2..100", levels)
+    require(2 <= levels <= 100, file, "sweep.levels", "a whole number in 2..100", levels)
     chunk = head.get("chunk", 0)
-    _require(0 <= chunk <= 100_000, file, "sweep.chunk", "a whole number >= 0 (0: automatic)",
+    require(0 <= chunk <= 100_000, file, "sweep.chunk", "a whole number >= 0 (0: automatic)",
              chunk)
     function = _function(head, path, file)
     factors = _factors(doc.get("factors"), function.declared(), design, file)
@@ -209,10 +206,10 @@ def _analysis(table: Any, function: RunFunction, file: str) -> dict[str, Any]:
             raise InputError(file, f"analysis.outputs[{k}]", f"one of {', '.join(known)}",
                              show_value(name), did_you_mean(name, known))
     resamples = table.get("resamples", 1000)
-    _require(isinstance(resamples, int) and 10 <= resamples <= 100_000, file,
+    require(isinstance(resamples, int) and 10 <= resamples <= 100_000, file,
              "analysis.resamples", "a whole number in 10..100000", resamples)
     conf = table.get("conf_level", 0.95)
-    _require(isinstance(conf, float) and 0.5 <= conf < 1, file, "analysis.conf_level",
+    require(isinstance(conf, float) and 0.5 <= conf < 1, file, "analysis.conf_level",
              "a number in [0.5, 1)", conf)
     return {"outputs": tuple(outputs), "resamples": resamples, "conf_level": conf}
 
@@ -230,15 +227,15 @@ def _function(head: dict[str, Any], path: Path, file: str) -> RunFunction:
     base = load_scenario(path.parent / head["base"])
     changes: dict[str, Any] = {"seed": head.get("seed", 20180601)}
     if "scale" in head:
-        _require(0 < head["scale"] <= 1, file, "sweep.scale", "a number in (0, 1]", head["scale"])
+        require(0 < head["scale"] <= 1, file, "sweep.scale", "a number in (0, 1]", head["scale"])
         changes["scale"] = float(head["scale"])
     if "regions" in head:
         unknown = [r for r in head["regions"] if r not in base.regions]
-        _require(bool(head["regions"]) and not unknown, file, "sweep.regions",
+        require(bool(head["regions"]) and not unknown, file, "sweep.regions",
                  f"regions of the base scenario ({', '.join(base.regions)})", head["regions"])
         changes["regions"] = list(head["regions"])  # instruments keep the regions left
     if "end_year" in head:
-        _require(max(base.start_year, 2021) <= head["end_year"] <= base.end_year, file,
+        require(max(base.start_year, 2021) <= head["end_year"] <= base.end_year, file,
                  "sweep.end_year", f"a year in 2021..{base.end_year}", head["end_year"])
         changes["end_year"] = head["end_year"]
     if "parameters" in head:
@@ -294,7 +291,7 @@ def _factor(item: dict[str, Any], path: str, param: Param, design: str, file: st
         if problem:
             raise InputError(file, f"{at}.bounds[{j}]", problem, show_value(bound))
     low, high = float(bounds[0]), float(bounds[1])
-    _require(low < high, file, f"{at}.bounds", "low < high", bounds)
+    require(low < high, file, f"{at}.bounds", "low < high", bounds)
     return Factor(path, low, high, (), param.integer)
 
 
@@ -306,7 +303,21 @@ def _describe(factor: Factor) -> str:
             f"{' whole' if factor.integer else ''}")
 
 
-def _require(ok: bool, file: str, key: str, expected: str, found: Any) -> None:
+def check_types(table: Mapping[str, Any], kinds: Mapping[str, Any], file: str, at: str) -> None:
+    """InputError for the first key of ``table`` not in ``kinds``, or not of its kind.
+
+    A kind is a type or a tuple of types; true and false count as numbers for no key whose
+    kind is not ``bool``.
+    """
+    no_unknown_keys(table, kinds, file, at)
+    for key, kind in kinds.items():
+        if key in table and (not isinstance(table[key], kind)
+                             or (kind is not bool and isinstance(table[key], bool))):
+            raise InputError(file, f"{at}.{key}", _kind(kind), show_value(table[key]))
+
+
+def require(ok: bool, file: str, key: str, expected: str, found: Any) -> None:
+    """InputError naming ``file`` and ``key`` unless ``ok`` (and ``found`` is not NaN)."""
     if not ok or (isinstance(found, float) and math.isnan(found)):
         raise InputError(file, key, expected, show_value(found))
 
