@@ -21,6 +21,7 @@ from . import __version__
 from .errors import InputError, did_you_mean
 from .explore.command import add_parser as _add_explore
 from .resources import shipped_folder
+from .tomlfiles import read_toml
 
 COMPILE_TIME = "10-30 s"
 """How long the first run's compilation of the kernels takes (10 s measured on 2 busy cores)."""
@@ -481,7 +482,7 @@ def _calibrate_posterior(codes: list[str], args: argparse.Namespace) -> int:
 
 
 def _sweep(args: argparse.Namespace) -> int:
-    _check_toml(args.file)
+    read_toml(args.file)
     compiling = _first_compile()
     from .runner import check_inputs
     from .sweep.execute import execute_sweep, point_means, prepare_sweep
@@ -525,7 +526,7 @@ def _sweep(args: argparse.Namespace) -> int:
 
 
 def _design(args: argparse.Namespace) -> int:
-    _check_toml(args.file)
+    read_toml(args.file)
     compiling = _first_compile()
     from .design.evaluate import DesignRun
     from .design.output import summary_text, write_design
@@ -732,35 +733,12 @@ def _scenario_file(path: Path) -> Path:
     """Return the scenario file to read: ``path``, or the shipped scenario of that name.
 
     A name stands for a shipped scenario only where no such file exists; the file is checked
-    as far as it can be without the model (:func:`_check_toml`).
+    as far as it can be without the model (:func:`simulation.tomlfiles.read_toml`).
     """
     if path.suffix == "" and path.name in shipped_scenarios() and not path.exists():
         path = shipped_folder("scenarios") / _shipped_name(path.name, "scenario")
-    _check_toml(path)
+    read_toml(path)
     return path
-
-
-def _check_toml(path: Path) -> None:
-    """Fail fast, before the model is imported, on the usual faults of an input file.
-
-    A missing file, a folder or invalid TOML get the message the full reader
-    (:func:`simulation.scenario.read_toml`) gives; it reads the file again after the heavy
-    imports and names the rarer faults (unreadable, not UTF-8...).
-    """
-    try:
-        missing, folder = not path.exists(), path.is_dir()
-    except (OSError, ValueError):
-        return
-    if folder:
-        raise InputError(str(path), "", "a scenario file", "a directory")
-    if missing:
-        raise InputError(str(path), "", "a readable scenario file", "no such file")
-    try:
-        tomllib.loads(path.read_bytes().decode("utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(str(path), "", "valid TOML", str(exc)) from None
-    except (OSError, ValueError, RecursionError):
-        return
 
 
 # --- the first run on a machine --------------------------------------------------------------

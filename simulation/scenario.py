@@ -42,7 +42,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -56,6 +55,7 @@ from .params import MODEL_PARAMS, validated_params
 from .posteriors import PARAMETER_MODES
 from .region import InstrumentSpec
 from .regions import get_region, region_codes
+from .tomlfiles import parse_toml, read_bytes
 
 
 @dataclass(frozen=True)
@@ -187,44 +187,6 @@ def load_scenario(path: str | Path) -> Scenario:
         raise _relocate(exc, origins) from None
 
 
-def read_toml(path: Path) -> dict[str, Any]:
-    """Read one UTF-8 TOML file; InputError (naming the file) if it is missing or invalid."""
-    return _toml(_read(path, str(path)), str(path))
-
-
-def _read(path: Path, file: str) -> bytes:
-    """Return the file's bytes; InputError if it is missing, a directory or unreadable."""
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(file, "", "a readable scenario file", "no such file") from None
-    except IsADirectoryError:
-        raise InputError(file, "", "a scenario file", "a directory") from None
-    except OSError as exc:
-        raise InputError(file, "", "a readable scenario file",
-                         (exc.strerror or str(exc)).lower()) from None
-    except ValueError:  # a NUL character in the name
-        raise InputError(file, "", "a valid file name", "a NUL character") from None
-
-
-def _toml(raw: bytes, file: str) -> dict[str, Any]:
-    """Parse UTF-8 TOML; InputError for bad bytes, bad syntax or absurd nesting/integers."""
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError(file, "", "a UTF-8 text file",
-                         f"byte {raw[exc.start]:#04x} at offset {exc.start}") from None
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        found = str(exc)
-    except ValueError as exc:  # an integer beyond Python's int-from-text digit limit
-        found = str(exc).split(":")[0]
-    except RecursionError:
-        found = "arrays or tables nested too deeply"
-    raise InputError(file, "", "valid TOML", found)
-
-
 # --- extends --------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -240,8 +202,8 @@ def _files_in_order(path: Path) -> list[_File]:
     """Return the file and every file it extends, each once, bases before their users."""
     order: list[_File] = []
     file = str(path)
-    raw = _read(path, file)
-    _include(path, _File(file, _toml(raw, file), raw), order, chain=(), done=set())
+    raw = read_bytes(path, file)
+    _include(path, _File(file, parse_toml(raw, file), raw), order, chain=(), done=set())
     return order
 
 
@@ -253,7 +215,7 @@ def _include(path: Path, this: _File, order: list[_File], chain: tuple[Path, ...
     for target, key in _extends(this.doc, this.file):
         base = path.parent / target
         try:
-            raw = _read(base, str(base))
+            raw = read_bytes(base, str(base))
         except InputError as exc:
             raise InputError(this.file, key, "a scenario file to extend",
                              f"{target!r}: {exc.found}") from None
@@ -263,7 +225,7 @@ def _include(path: Path, this: _File, order: list[_File], chain: tuple[Path, ...
             raise InputError(this.file, key, "files that do not extend each other in a cycle",
                              loop)
         if ident not in done:
-            _include(base, _File(str(base), _toml(raw, str(base)), raw), order,
+            _include(base, _File(str(base), parse_toml(raw, str(base)), raw), order,
                      (*chain, me), done)
     done.add(me)
     order.append(this)

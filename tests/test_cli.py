@@ -270,21 +270,6 @@ def test_bad_input_fails_before_the_heavy_imports(scenario, tmp_path, argv):
     assert "Traceback" not in proc.stderr and proc.stderr.count("error") == 1, proc.stderr
 
 
-@pytest.mark.parametrize("name", ["missing.toml", "folder", "bad.toml"])
-def test_the_fast_check_says_what_the_full_reader_says(tmp_path, name):
-    from simulation.cli import _check_toml
-    from simulation.errors import InputError
-    from simulation.scenario import read_toml
-
-    (tmp_path / "folder").mkdir()
-    (tmp_path / "bad.toml").write_text("[scenario]\nname = \n")
-    with pytest.raises(InputError) as fast:
-        _check_toml(tmp_path / name)
-    with pytest.raises(InputError) as full:
-        read_toml(tmp_path / name)
-    assert str(fast.value) == str(full.value)
-
-
 def test_scenarios_lists_the_shipped_ones_with_their_files(capsys):
     from simulation.cli import shipped_scenarios
 

@@ -50,8 +50,9 @@ from ..errors import InputError, did_you_mean
 from ..instruments import INSTRUMENT_TYPES
 from ..params import param_problem
 from ..runner import code_fingerprint
-from ..scenario import load_scenario, no_unknown_keys, parse_scenario, read_toml, show_value
+from ..scenario import load_scenario, no_unknown_keys, parse_scenario, show_value
 from ..sweep.spec import check_types, require
+from ..tomlfiles import read_toml
 from .evaluate import DesignRun, EvaluationFunction, Synthetic, base_document
 
 TARGET_YEARS = (2021, 2022)

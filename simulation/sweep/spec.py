@@ -50,7 +50,8 @@ from typing import Any
 from ..errors import InputError, did_you_mean
 from ..params import Param, param_problem
 from ..runner import code_fingerprint
-from ..scenario import load_scenario, no_unknown_keys, read_toml, show_value
+from ..scenario import load_scenario, no_unknown_keys, show_value
+from ..tomlfiles import read_toml
 from .functions import DeviseRun, Ishigami, RunFunction
 
 DESIGNS = ("sobol", "morris", "lhs", "factorial")
