@@ -14,13 +14,13 @@ import os
 import shutil
 import sys
 import time
-import tomllib
 from pathlib import Path
 
 from . import __version__
-from .errors import InputError, did_you_mean
+from .errors import InputError
 from .explore.command import add_parser as _add_explore
 from .resources import shipped_folder
+from .shipped import shipped_file, shipped_scenarios, with_bases
 from .tomlfiles import read_toml
 
 COMPILE_TIME = "10-30 s"
@@ -655,21 +655,6 @@ def _regions(args: argparse.Namespace) -> int:
 
 # --- shipped scenarios ---------------------------------------------------------------------
 
-def shipped_scenarios() -> dict[str, tuple[Path, str]]:
-    """Return the shipped scenarios by name: file (relative to their folder), description.
-
-    Top-level files first, then each subfolder's; the name and description are the files'
-    own ``[scenario]`` keys (the file's stem where a file has no name).
-    """
-    folder = shipped_folder("scenarios")
-    found = {}
-    for path in sorted(folder.rglob("*.toml"), key=lambda p: (len(p.parts), p)):
-        head = tomllib.loads(path.read_text(encoding="utf-8")).get("scenario", {})
-        found[head.get("name", path.stem)] = (path.relative_to(folder),
-                                              head.get("description", ""))
-    return found
-
-
 def _list_scenarios(args: argparse.Namespace) -> int:
     from rich.table import Table
 
@@ -687,8 +672,8 @@ def _list_scenarios(args: argparse.Namespace) -> int:
 
 def _copy_scenario(args: argparse.Namespace) -> int:
     folder = shipped_folder("scenarios")
-    file = _shipped_name(args.name, "scenarios copy NAME")
-    copies = [(folder / rel, args.dest / rel) for rel in _with_bases(file, folder)]
+    file = shipped_file(args.name, "scenarios copy NAME")
+    copies = [(folder / rel, args.dest / rel) for rel in with_bases(file, folder)]
     if args.dest.exists() and not args.dest.is_dir():
         raise InputError(str(args.dest), "", "a folder to copy into", "a file")
     clashes = [dest for source, dest in copies
@@ -704,31 +689,6 @@ def _copy_scenario(args: argparse.Namespace) -> int:
     return 0
 
 
-def _shipped_name(name: str, key: str) -> Path:
-    """Return the relative file of the shipped scenario ``name``; InputError if none is."""
-    shipped = shipped_scenarios()
-    if name not in shipped:
-        raise InputError("command line", key, "the name of a shipped scenario (devise scenarios)",
-                         repr(name), did_you_mean(name, shipped))
-    return shipped[name][0]
-
-
-def _with_bases(file: Path, folder: Path) -> list[Path]:
-    """Return ``file`` and every shipped file it extends (relative to ``folder``), each once."""
-    order, todo = [], [file]
-    while todo:
-        rel = todo.pop(0)
-        if rel in order:
-            continue
-        order.append(rel)
-        head = tomllib.loads((folder / rel).read_text(encoding="utf-8")).get("scenario", {})
-        extends = head.get("extends", [])
-        for base in [extends] if isinstance(extends, str) else extends:
-            todo.append((folder / rel).parent.joinpath(base).resolve().relative_to(
-                folder.resolve()))
-    return order
-
-
 def _scenario_file(path: Path) -> Path:
     """Return the scenario file to read: ``path``, or the shipped scenario of that name.
 
@@ -736,7 +696,7 @@ def _scenario_file(path: Path) -> Path:
     as far as it can be without the model (:func:`simulation.tomlfiles.read_toml`).
     """
     if path.suffix == "" and path.name in shipped_scenarios() and not path.exists():
-        path = shipped_folder("scenarios") / _shipped_name(path.name, "scenario")
+        path = shipped_folder("scenarios") / shipped_file(path.name, "scenario")
     read_toml(path)
     return path
 

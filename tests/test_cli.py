@@ -271,7 +271,7 @@ def test_bad_input_fails_before_the_heavy_imports(scenario, tmp_path, argv):
 
 
 def test_scenarios_lists_the_shipped_ones_with_their_files(capsys):
-    from simulation.cli import shipped_scenarios
+    from simulation.shipped import shipped_scenarios
 
     shipped = shipped_scenarios()
     assert list(shipped)[0] == "baseline" and len(shipped) == 15

@@ -118,7 +118,7 @@ def _check_region(code: str) -> None:
 
 
 def _check_scenario(name: str) -> None:
-    from ..cli import shipped_scenarios
+    from ..shipped import shipped_scenarios
 
     names = shipped_scenarios()
     if name not in names:

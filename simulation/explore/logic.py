@@ -19,7 +19,6 @@ from dataclasses import dataclass, field, replace
 import pandas as pd
 from matplotlib.figure import Figure
 
-from ..cli import shipped_scenarios
 from ..compare import YEARS, compare, plan
 from ..formatting import band, count, eur, probability, region_label, scale_note
 from ..plotting import PALETTE
@@ -27,6 +26,7 @@ from ..region import BASELINE_YEAR, InstrumentSpec
 from ..resources import shipped_folder
 from ..runner import TARGET_GROWTH, add_growth
 from ..scenario import Scenario, load_scenario
+from ..shipped import shipped_scenarios
 from . import DEFAULT_REPLICATES, DEFAULT_SCALE
 
 BASE = "baseline"
