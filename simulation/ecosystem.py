@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -117,13 +118,31 @@ class Ecosystem(QuarterlyModel):
                 instruments=instruments)
             for code in codes
         }
-        first = next(iter(self.regions.values()))
-        self.calendar = first.calendar
-        self.timings = first.timings
-        for r in self.regions.values():
-            r.timings = self.timings
+        self.calendar = next(iter(self.regions.values())).calendar
+        self._share_timings()
         self.exchange = Exchange()
         self.quarter = -1  # the last quarter simulated: none yet (see QuarterlyModel)
+
+    def _share_timings(self) -> None:
+        """Make every region add its phase times to one table, the ecosystem's."""
+        self.timings = next(iter(self.regions.values())).timings
+        for r in self.regions.values():
+            r.timings = self.timings
+
+    def with_instruments(self, instruments: Sequence[InstrumentSpec]) -> Ecosystem:
+        """Return a copy of this ecosystem before its first quarter, with ``instruments`` added.
+
+        The same run as an ecosystem built with them, without simulating the spin-up again
+        (:meth:`simulation.region.RegionModel.with_instruments`, region by region).
+        """
+        if self.quarter != -1:
+            raise ValueError("with_instruments copies an ecosystem that has not been stepped yet")
+        twin = copy.deepcopy(self, {id(region): region for region in self.regions.values()})
+        twin.regions = {code: region.with_instruments(instruments)
+                        for code, region in self.regions.items()}
+        twin._share_timings()
+        twin.exchange = Exchange()
+        return twin
 
     def step(self) -> None:
         """Simulate the next quarter in every region."""

@@ -14,7 +14,7 @@ import hashlib
 import math
 import multiprocessing
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, fields, is_dataclass
 from pathlib import Path
@@ -29,7 +29,7 @@ from .ecosystem import Ecosystem
 from .fitted import check_fitted, fitted_values
 from .kernels.parallel import kernel_threads, set_threads
 from .posteriors import REPLICATES_PER_SET, check_posteriors, run_overrides
-from .region import BASELINE_YEAR, SERIES
+from .region import BASELINE_YEAR, SERIES, InstrumentSpec
 from .regions import default_calibration_dir
 from .scenario import Scenario
 
@@ -76,13 +76,22 @@ def simulate_series(scenario: Scenario, replicate: int) -> Series:
     What sweeps and calibration call when they need a few numbers of each run; the same
     values as :func:`simulate`'s columns.
     """
-    eco = Ecosystem(
+    eco = build_ecosystem(scenario, replicate).run()
+    return Series(eco.calendar, {code: region.series for code, region in eco.regions.items()})
+
+
+def build_ecosystem(scenario: Scenario, replicate: int,
+                    instruments: Sequence[InstrumentSpec] | None = None) -> Ecosystem:
+    """Return replicate ``replicate`` of the scenario's ecosystem, spun up, not yet stepped.
+
+    With the scenario's instruments, or ``instruments`` where given (``()``: none).
+    """
+    return Ecosystem(
         regions=scenario.regions, scale=scenario.scale, seed=scenario.seed, replicate=replicate,
         start_year=scenario.start_year, end_year=scenario.end_year,
         burn_in_years=scenario.burn_in_years, params=scenario.model,
-        instruments=scenario.instruments, parameters=scenario.parameters,
-    ).run()
-    return Series(eco.calendar, {code: region.series for code, region in eco.regions.items()})
+        instruments=scenario.instruments if instruments is None else instruments,
+        parameters=scenario.parameters)
 
 
 def simulate(scenario: Scenario, replicate: int) -> pd.DataFrame:

@@ -6,7 +6,7 @@ draws the same random numbers and the same posterior parameter set (keyed on see
 replicate and region), so candidates differ only by their instruments (common random
 numbers). The spin-up of replicate ``r`` has no instruments, so it is simulated once per
 worker process and replicate and copied for each candidate
-(:meth:`~simulation.region.RegionModel.with_instruments`); the copy makes the same run as
+(:meth:`~simulation.ecosystem.Ecosystem.with_instruments`); the copy makes the same run as
 :func:`simulation.runner.simulate_series` of the candidate scenario (tests/test_design.py).
 
 Functions: :class:`DesignRun` (the simulator) and :class:`Synthetic` (a toy problem whose
@@ -17,7 +17,6 @@ business-as-usual run.
 
 from __future__ import annotations
 
-import copy
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -25,10 +24,10 @@ from typing import Any
 
 import numpy as np
 
-from ..ecosystem import Ecosystem, Exchange
+from ..ecosystem import Ecosystem
 from ..instruments import INSTRUMENT_TYPES
 from ..region import BASELINE_YEAR
-from ..runner import TARGET_GROWTH, Series, content_key
+from ..runner import TARGET_GROWTH, Series, build_ecosystem, content_key
 from ..scenario import Scenario, parse_scenario, scenario_document
 from ..sweep.functions import outputs_at
 
@@ -126,7 +125,7 @@ class DesignRun:
     def __call__(self, values: Mapping[str, float], replicate: int) -> dict[str, float]:
         """Return the outputs of one replicate of a candidate."""
         scenario = self.scenario(values)
-        eco = _with_instruments(spun_up(self.base, replicate), scenario.instruments).run()
+        eco = spun_up(self.base, replicate).with_instruments(scenario.instruments).run()
         series = Series(eco.calendar, {code: r.series for code, r in eco.regions.items()})
         out = outputs_at(series, self.target_year)
         return {"baseline": out["enabling"] - out["change"], "enabling": out["enabling"],
@@ -144,31 +143,11 @@ def spun_up(scenario: Scenario, replicate: int) -> Ecosystem:
     if key in _spun_up:
         _spun_up.move_to_end(key)
         return _spun_up[key]
-    eco = Ecosystem(
-        regions=scenario.regions, scale=scenario.scale, seed=scenario.seed, replicate=replicate,
-        start_year=scenario.start_year, end_year=scenario.end_year,
-        burn_in_years=scenario.burn_in_years, params=scenario.model,
-        parameters=scenario.parameters)
+    eco = build_ecosystem(scenario, replicate, instruments=())
     _spun_up[key] = eco
     while len(_spun_up) > SPIN_UPS_KEPT:
         _spun_up.popitem(last=False)
     return eco
-
-
-def _with_instruments(eco: Ecosystem, instruments) -> Ecosystem:
-    """Return a copy of a spun-up, unstepped ecosystem with ``instruments`` in its regions.
-
-    The ecosystem is deep-copied (a Mesa model's step is bound to its instance) without its
-    regions, which :meth:`~simulation.region.RegionModel.with_instruments` copies.
-    """
-    twin = copy.deepcopy(eco, {id(region): region for region in eco.regions.values()})
-    twin.regions = {code: region.with_instruments(instruments)
-                    for code, region in eco.regions.items()}
-    twin.timings = next(iter(twin.regions.values())).timings
-    for region in twin.regions.values():
-        region.timings = twin.timings
-    twin.exchange = Exchange()
-    return twin
 
 
 @dataclass(frozen=True)
