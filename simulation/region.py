@@ -29,6 +29,16 @@ from .kernels.execution import deliver_outcomes, execute
 from .kernels.learning import firm_learning, sme_learning
 from .kernels.matching import match_local, match_requests
 from .kernels.observe import observe_firms, observe_smes
+from .kernels.parallel import threads
+from .kernels.quarter import (
+    NEED_ROOM,
+    FirmArrays,
+    LoneParams,
+    ProjectArrays,
+    SmeArrays,
+    lone_phases_2_to_5,
+    lone_phases_6_to_8,
+)
 from .params import resolve_params, validated_params
 from .regions import get_region, region_codes
 from .rng import make_stream
@@ -85,6 +95,20 @@ state (docs/model.md, section 5)."""
 
 COMPACT_EVERY = 20
 """Quarters between two compactions of the tables in the spin-up (and one at its end)."""
+
+
+def lone_params(params: Mapping[str, float], death_rate: float) -> LoneParams:
+    """Model parameters as :func:`RegionModel.lone_quarter` passes them to compiled code.
+
+    ``exit_mature`` and ``firm_death_rate`` are the exit factors times the region's
+    ``death_rate``; counts are whole numbers, the rest floats.
+    """
+    derived = {"exit_mature": params["exit_mature_factor"] * death_rate,
+               "firm_death_rate": params["firm_exit_factor"] * death_rate}
+    whole = {"search_breadth", "duration_max", "cash_exit_quarters"}
+    return LoneParams(*(int(params[name]) if name in whole
+                        else float(derived[name] if name in derived else params[name])
+                        for name in LoneParams._fields))
 
 
 def frontier_level(params: Mapping[str, float], q: int) -> float:
@@ -281,6 +305,7 @@ class RegionModel(QuarterlyModel):
         self.calendar = Calendar.for_horizon(start_year, end_year, burn_in_years)
         fitted = fitted_values(self.code) if calibrated else {}
         self.params = resolve_params({**fitted, **(params or {})})
+        self._kernel_params = lone_params(self.params, self.spec.death_rate.value)
         run_seed = seed if isinstance(seed, int) else int(self.rng.integers(2**63))
         self.run_seed = int(run_seed)
         self.stream = int(make_stream(self.run_seed, self.replicate, self.region_index))
@@ -580,20 +605,27 @@ class RegionModel(QuarterlyModel):
 
     def entry(self) -> None:
         """Phase 6: start-up births at the region's rates (in the spin-up: one per exit)."""
-        p, q = self.params, self.quarter
+        new_smes, new_firms = self._entrants(*self._quarter_deaths)
+        self.add_startups(new_smes)
+        self._add_firms(new_firms, 0)
+        self._record("firm_births", new_firms)
+
+    def _entrants(self, sme_deaths: int, firm_deaths: int) -> tuple[int, int]:
+        """Digital start-ups and smart firms founded this quarter (spin-up: one per exit).
+
+        From quarter 0 on, Poisson draws at the region's birth rate times the alive
+        populations (after this quarter's exits).
+        """
+        q = self.quarter
         if q < 0:
-            sme_deaths, firm_deaths = self._quarter_deaths
-            self.add_startups(sme_deaths)
-            self._add_firms(firm_deaths, 0)
-            return
+            return sme_deaths, firm_deaths
         rate_q = 1.0 - (1.0 - self.spec.birth_rate.value) ** 0.25
         n_smes = int(self.smes.alive.sum())
-        self.add_startups(rng.poisson(rate_q * p["birth_rate_factor"] * n_smes, self.stream, q,
-                                      0, rng.BIRTHS))
+        new_smes = rng.poisson(rate_q * self.params["birth_rate_factor"] * n_smes, self.stream,
+                               q, 0, rng.BIRTHS)
         n_firms = int(self.firms.alive.sum())
-        births = rng.poisson(rate_q * n_firms, self.stream, q, 0, rng.FIRM_BIRTHS)
-        self._add_firms(births, 0)
-        self._record("firm_births", births)
+        new_firms = rng.poisson(rate_q * n_firms, self.stream, q, 0, rng.FIRM_BIRTHS)
+        return new_smes, new_firms
 
     def add_startups(self, count: int) -> np.ndarray:
         """Found ``count`` digital start-ups now (counted as births); return their rows."""
@@ -620,9 +652,13 @@ class RegionModel(QuarterlyModel):
         if q < 0:
             self._observe_firms()
             return
-        n_smes, enabling, jobs = observe_smes(s.alive, s.employees, s.last_success_q, q,
-                                              ENABLING_WINDOW)
-        n_firms, n_sme, n_basic, mean_prod = self._observe_firms()
+        smes = observe_smes(s.alive, s.employees, s.last_success_q, q, ENABLING_WINDOW)
+        self._record_observation(*smes, *self._observe_firms())
+
+    def _record_observation(self, n_smes: int, enabling: int, jobs: float, n_firms: int,
+                            n_sme: int, n_basic: int, mean_prod: float) -> None:
+        """Record phase 8's counts for the current quarter (see :meth:`observe`)."""
+        q = self.quarter
         self._record("enabling", enabling)
         self._record("smes_alive", n_smes)
         self._record("sme_jobs", jobs)
@@ -630,6 +666,51 @@ class RegionModel(QuarterlyModel):
         self.series["dii_basic_share"][q] = n_basic / n_sme if n_sme else 0.0
         self.series["mean_productivity"][q] = mean_prod
         self.series["public_spend"][q] = sum(i.accounts["spend"][q] for i in self.instruments)
+
+    # --- a quarter alone, compiled (kernels/quarter.py) -------------------------
+    def runs_alone_compiled(self) -> bool:
+        """Whether a quarter of this region alone can run as two compiled calls.
+
+        That is when no instrument acts between the phases and kernels run on one thread
+        (:func:`lone_quarter`; the row kernels' threaded twins are not composed there).
+        """
+        return not self.instruments and threads() == 1
+
+    def lone_quarter(self, q: int) -> None:
+        """Simulate quarter ``q`` of this region alone, without instruments.
+
+        The phases of :func:`simulation.schedule.run_quarter` in two compiled calls, with
+        the same results (simulation/kernels/quarter.py); between them the entrants' rows
+        are added here, where the tables can grow.
+        """
+        self.begin_quarter(q)
+        f, s, pr = self.firms, self.smes, self.projects
+        params = self._kernel_params
+        while True:
+            kept, n_demand, made, finished, won, sme_deaths, firm_deaths = lone_phases_2_to_5(
+                f.whole(FirmArrays), f.n, s.whole(SmeArrays), s.n, pr.whole(ProjectArrays),
+                pr.n, self.frontier, self._sector_productivity, self.region_index, q,
+                self.stream, params)
+            if kept != NEED_ROOM:
+                break
+            pr.reserve(n_demand)
+        pr.n = kept
+        for name, count in (("demand", n_demand), ("projects_started", made),
+                            ("projects_finished", finished), ("projects_succeeded", won),
+                            ("sme_deaths", sme_deaths), ("firm_deaths", firm_deaths)):
+            self._record(name, count)
+        new_smes, new_firms = self._entrants(sme_deaths, firm_deaths)
+        s.append(new_smes)
+        f.append(new_firms)
+        self._record("sme_births", new_smes)
+        self._record("firm_births", new_firms)
+        *counts, self._sector_productivity, self._sector_basic_share = lone_phases_6_to_8(
+            f.whole(FirmArrays), f.n, s.whole(SmeArrays), s.n, new_firms, new_smes,
+            self._sector_basic_share, self.frontier, self.sector_ids, self.sector_cum_weights,
+            self.maturity_exponent, _NEWBORN, self.region_index, q, self.stream, params,
+            ENABLING_WINDOW)
+        if q >= 0:
+            self._record_observation(*counts)
 
     # --- helpers ----------------------------------------------------------------
     def _observe_firms(self) -> tuple[int, int, int, float]:

@@ -18,7 +18,16 @@ def run_quarter(regions: Sequence[RegionModel], q: int, exchange: Exchange | Non
     regions (requests for providers abroad, outcomes of those projects) is exchanged
     between phases. With ``exchange=None`` (one region alone) nothing crosses. Wall time
     per phase accumulates in the first region's ``timings``.
+
+    A region alone without instruments (every spin-up quarter, most calibration and sweep
+    runs) runs the same phases, in this order, as two compiled calls
+    (:meth:`RegionModel.lone_quarter`, simulation/kernels/quarter.py), with the same results.
     """
+    if len(regions) == 1 and regions[0].runs_alone_compiled():
+        clock = PhaseClock(regions[0].timings)
+        regions[0].lone_quarter(q)
+        clock.lap("2-8 region alone, compiled")
+        return
     for r in regions:
         r.begin_quarter(q)
     clock = PhaseClock(regions[0].timings)

@@ -111,6 +111,7 @@ class Table:
             raise ValueError(f"column names {clash} clash with Table attributes")
         self._columns = columns
         self._data = {name: _new(col, max(capacity, 1)) for name, col in columns.items()}
+        self._whole: dict[type, tuple] = {}
         self.n = 0
 
     @property
@@ -136,6 +137,17 @@ class Table:
         """Return the whole allocated column (kernels that append write past ``n``)."""
         return self._data[name]
 
+    def whole(self, kind: type) -> tuple:
+        """Return the whole allocated columns named by the named tuple type ``kind``, as one.
+
+        Kept until the table grows, so compiled code that reads many columns gets them in
+        one argument (it slices the rows in use itself).
+        """
+        columns = self._whole.get(kind)
+        if columns is None:
+            columns = self._whole[kind] = kind(*(self._data[c] for c in kind._fields))
+        return columns
+
     def reserve(self, extra: int) -> None:
         """Make room for ``extra`` more rows without reallocating during a kernel."""
         need = self.n + extra
@@ -146,6 +158,7 @@ class Table:
             grown = _new(col, new_cap)
             grown[: self.n] = self._data[name][: self.n]
             self._data[name] = grown
+        self._whole.clear()
         self._refresh_views()
 
     def append(self, count: int) -> np.ndarray:
@@ -173,6 +186,7 @@ class Table:
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
+        self._whole = {}
         self._refresh_views()
 
     def nbytes(self) -> int:

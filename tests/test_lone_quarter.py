@@ -1,0 +1,85 @@
+"""A region alone without instruments runs its quarter as two compiled calls (kernels/quarter.py).
+
+Its results must be the bits of the phase-by-phase quarter of schedule.run_quarter: every
+series and every column of every table, in the spin-up and after.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from simulation.ecosystem import Ecosystem
+from simulation.kernels.parallel import kernel_threads
+from simulation.region import SERIES, RegionModel
+from simulation.state import Table
+
+YEARS = {"start_year": 2017, "end_year": 2019, "burn_in_years": 1}
+
+
+def phase_by_phase(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make every region take schedule.run_quarter's phase-by-phase path."""
+    monkeypatch.setattr(RegionModel, "runs_alone_compiled", lambda self: False)
+
+
+def assert_same_state(a: RegionModel, b: RegionModel) -> None:
+    for name in SERIES:
+        np.testing.assert_array_equal(a.series[name], b.series[name], err_msg=name)
+    for table in ("smes", "firms", "projects"):
+        ta, tb = getattr(a, table), getattr(b, table)
+        assert ta.n == tb.n and ta.capacity == tb.capacity, table
+        for column in ta._columns:
+            np.testing.assert_array_equal(ta.full(column), tb.full(column),
+                                          err_msg=f"{table}.{column}")
+    np.testing.assert_array_equal(a._sector_productivity, b._sector_productivity)
+    np.testing.assert_array_equal(a._sector_basic_share, b._sector_basic_share)
+
+
+@pytest.mark.parametrize(("code", "scale", "seed"), [("ES13", 0.05, 3), ("BG33", 0.02, 11)])
+def test_a_lone_region_gives_the_bits_of_the_phase_by_phase_quarter(monkeypatch, code, scale,
+                                                                     seed):
+    compiled = RegionModel(code, scale=scale, seed=seed, replicate=1, **YEARS)
+    assert compiled.runs_alone_compiled()
+    assert "2-8 region alone, compiled" in compiled.timings
+    compiled.run()
+    with monkeypatch.context() as patch:
+        phase_by_phase(patch)
+        stepped = RegionModel(code, scale=scale, seed=seed, replicate=1, **YEARS).run()
+        assert "2-8 region alone, compiled" not in stepped.timings
+    assert compiled.series["enabling"][-1] > 0
+    assert_same_state(compiled, stepped)
+
+
+def test_the_project_table_grows_the_same_way(monkeypatch):
+    """When demand may not fit, the compiled call stops, room is made and it is called again."""
+    monkeypatch.setattr(Table, "__init__", _small_project_tables(Table.__init__))
+    compiled = RegionModel("ES13", scale=0.05, seed=5, **YEARS).run()
+    with monkeypatch.context() as patch:
+        phase_by_phase(patch)
+        stepped = RegionModel("ES13", scale=0.05, seed=5, **YEARS).run()
+    assert compiled.projects.capacity > 4
+    assert_same_state(compiled, stepped)
+
+
+def _small_project_tables(init):
+    def small(self, columns, capacity=16):
+        init(self, columns, 4 if "client" in columns else capacity)
+    return small
+
+
+def test_instruments_or_threads_take_the_phase_by_phase_path():
+    from tests.test_determinism import instruments
+
+    with_instruments = RegionModel("ES13", scale=0.03, seed=1, instruments=instruments(("ES13",)),
+                                   **YEARS)
+    assert not with_instruments.runs_alone_compiled()
+    with kernel_threads(2):
+        assert not RegionModel("ES13", scale=0.03, seed=1, **YEARS).runs_alone_compiled()
+
+
+def test_an_ecosystem_of_one_region_runs_as_the_region_alone(monkeypatch):
+    compiled = Ecosystem(["FI19"], scale=0.03, seed=2, **YEARS).run()
+    with monkeypatch.context() as patch:
+        phase_by_phase(patch)
+        stepped = Ecosystem(["FI19"], scale=0.03, seed=2, **YEARS).run()
+    assert_same_state(compiled.regions["FI19"], stepped.regions["FI19"])
