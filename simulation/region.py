@@ -97,18 +97,19 @@ COMPACT_EVERY = 20
 """Quarters between two compactions of the tables in the spin-up (and one at its end)."""
 
 
-def lone_params(params: Mapping[str, float], death_rate: float) -> LoneParams:
+def lone_params(params: Mapping[str, float], death_rate: float) -> tuple:
     """Model parameters as :func:`RegionModel.lone_quarter` passes them to compiled code.
 
+    The values of :class:`~simulation.kernels.quarter.LoneParams`, in its order:
     ``exit_mature`` and ``firm_death_rate`` are the exit factors times the region's
     ``death_rate``; counts are whole numbers, the rest floats.
     """
     derived = {"exit_mature": params["exit_mature_factor"] * death_rate,
                "firm_death_rate": params["firm_exit_factor"] * death_rate}
     whole = {"search_breadth", "duration_max", "cash_exit_quarters"}
-    return LoneParams(*(int(params[name]) if name in whole
-                        else float(derived[name] if name in derived else params[name])
-                        for name in LoneParams._fields))
+    return tuple(int(params[name]) if name in whole
+                 else float(derived[name] if name in derived else params[name])
+                 for name in LoneParams._fields)
 
 
 def frontier_level(params: Mapping[str, float], q: int) -> float:
@@ -695,15 +696,15 @@ class RegionModel(QuarterlyModel):
                 break
             pr.reserve(n_demand)
         pr.n = kept
-        for name, count in (("demand", n_demand), ("projects_started", made),
-                            ("projects_finished", finished), ("projects_succeeded", won),
-                            ("sme_deaths", sme_deaths), ("firm_deaths", firm_deaths)):
-            self._record(name, count)
         new_smes, new_firms = self._entrants(sme_deaths, firm_deaths)
         s.append(new_smes)
         f.append(new_firms)
-        self._record("sme_births", new_smes)
-        self._record("firm_births", new_firms)
+        if q >= 0:
+            for name, count in (("demand", n_demand), ("projects_started", made),
+                                ("projects_finished", finished), ("projects_succeeded", won),
+                                ("sme_deaths", sme_deaths), ("firm_deaths", firm_deaths),
+                                ("sme_births", new_smes), ("firm_births", new_firms)):
+                self._record(name, count)
         *counts, self._sector_productivity, self._sector_basic_share = lone_phases_6_to_8(
             f.whole(FirmArrays), f.n, s.whole(SmeArrays), s.n, new_firms, new_smes,
             self._sector_basic_share, self.frontier, self.sector_ids, self.sector_cum_weights,

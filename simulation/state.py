@@ -112,7 +112,8 @@ class Table:
         self._columns = columns
         self._data = {name: _new(col, max(capacity, 1)) for name, col in columns.items()}
         self._whole: dict[type, tuple] = {}
-        self.n = 0
+        self._n = 0
+        self._refresh_views()
 
     @property
     def n(self) -> int:
@@ -121,8 +122,9 @@ class Table:
 
     @n.setter
     def n(self, rows: int) -> None:
-        self._n = rows
-        self._refresh_views()
+        if rows != self._n:
+            self._n = rows
+            self._refresh_views()
 
     def _refresh_views(self) -> None:
         n = self._n
@@ -138,14 +140,15 @@ class Table:
         return self._data[name]
 
     def whole(self, kind: type) -> tuple:
-        """Return the whole allocated columns named by the named tuple type ``kind``, as one.
+        """Return the whole allocated columns named by the named tuple type ``kind``.
 
-        Kept until the table grows, so compiled code that reads many columns gets them in
-        one argument (it slices the rows in use itself).
+        A plain tuple in the order of ``kind``'s fields, kept until the table grows, so
+        compiled code that reads many columns gets them in one argument (it slices the
+        rows in use itself).
         """
         columns = self._whole.get(kind)
         if columns is None:
-            columns = self._whole[kind] = kind(*(self._data[c] for c in kind._fields))
+            columns = self._whole[kind] = tuple(self._data[c] for c in kind._fields)
         return columns
 
     def reserve(self, extra: int) -> None:

@@ -13,8 +13,11 @@ order, on the same arrays, so the results are the same bits (tests/test_lone_qua
 - then Python draws the entrants' count and makes room for them (the tables grow there);
 - :func:`lone_phases_6_to_8`: entry, learning, observation.
 
-Arrays travel as named tuples (:class:`FirmArrays`, :class:`SmeArrays`,
-:class:`ProjectArrays`; parameters as :class:`LoneParams`), which numba reads by field.
+Columns and parameters travel as plain tuples in the order of the named tuples
+:class:`FirmArrays`, :class:`SmeArrays`, :class:`ProjectArrays` and :class:`LoneParams`,
+which the compiled code rebuilds to read them by field (numba types a plain tuple argument
+about twice as fast as a named one: the calls' overhead, not their work, dominates a small
+region's quarter).
 """
 
 from __future__ import annotations
@@ -75,15 +78,16 @@ NEED_ROOM = -1
 
 
 @njit(cache=True)
-def lone_phases_2_to_5(firms, n_firms, smes, n_smes, pr, n_projects, frontier,
-                       sector_productivity, region_index, q, stream, p):
+def lone_phases_2_to_5(firms, n_firms, smes, n_smes, projects, n_projects, frontier,
+                       sector_productivity, region_index, q, stream, params):
     """Phases 2-5 of quarter ``q``: demand, matching, execution, dynamics.
 
-    ``firms``, ``smes`` and ``pr`` are the tables' whole columns (``Table.whole``), the
-    ``n_*`` their rows in use. If the demanding firms might not fit in the project table,
-    it stops after demand and returns ``(NEED_ROOM, demand count, 0, ...)``: demand only
-    writes each firm's ``demand_domain``, from state it does not change, so the caller
-    makes room and calls again.
+    ``firms``, ``smes`` and ``projects`` are the tables' whole columns (``Table.whole``),
+    the ``n_*`` their rows in use; ``params`` the values of :class:`LoneParams`. If the
+    demanding firms might not fit in the project table, it stops after demand and returns
+    ``(NEED_ROOM, demand count, 0, ...)``: demand only writes each firm's
+    ``demand_domain``, from state it does not change, so the caller makes room and calls
+    again.
 
     Returns:
         (project rows in use after execution, demand, projects started, finished,
@@ -92,6 +96,8 @@ def lone_phases_2_to_5(firms, n_firms, smes, n_smes, pr, n_projects, frontier,
     """
     f = firm_rows(firms, n_firms)
     s = sme_rows(smes, n_smes)
+    pr = ProjectArrays(*projects)
+    p = LoneParams(*params)
     n_demand = _demand(f.alive, f.sector, f.employees, f.maturity, f.awareness,
                        f.absorptive, f.in_project, f.ready_until, frontier, N_DOMAINS,
                        q, stream, p.demand_base, p.demand_size_elasticity,
@@ -175,7 +181,7 @@ def _keep_rows(column, done, kept, fill):
 @njit(cache=True)
 def lone_phases_6_to_8(firms, n_firms, smes, n_smes, new_firms, new_smes, sector_basic_share,
                        frontier, sector_ids, sector_cum_weights, maturity_exponent,
-                       newborn_age_cdf, region_index, q, stream, p, enabling_window):
+                       newborn_age_cdf, region_index, q, stream, params, enabling_window):
     """Phases 6-8 of quarter ``q``: entry, learning, observation.
 
     Columns and rows in use as for :func:`lone_phases_2_to_5`; the entrants are the last
@@ -190,6 +196,7 @@ def lone_phases_6_to_8(firms, n_firms, smes, n_smes, new_firms, new_smes, sector
     """
     f = firm_rows(firms, n_firms)
     s = sme_rows(smes, n_smes)
+    p = LoneParams(*params)
     init_smes(n_smes - new_smes, n_smes, s.alive, s.employees, s.birth_q, s.capability,
               s.reputation, s.cash, s.orientation, q, stream, p.newborn_capability,
               newborn_age_cdf, p.capability_decay, p.cash_margin)
@@ -211,8 +218,9 @@ def lone_phases_6_to_8(firms, n_firms, smes, n_smes, new_firms, new_smes, sector
 
 
 @njit(cache=True)
-def firm_rows(f, n):
-    """Return the first ``n`` rows of every column of ``f`` (a :class:`FirmArrays`)."""
+def firm_rows(columns, n):
+    """Return the first ``n`` rows of the columns of :class:`FirmArrays`, as one."""
+    f = FirmArrays(*columns)
     return FirmArrays(
         f.alive[:n], f.sector[:n], f.employees[:n], f.birth_q[:n], f.death_q[:n],
         f.maturity[:n], f.absorptive[:n], f.awareness[:n], f.productivity[:n],
@@ -223,8 +231,9 @@ def firm_rows(f, n):
 
 
 @njit(cache=True)
-def sme_rows(s, n):
-    """Return the first ``n`` rows of every column of ``s`` (a :class:`SmeArrays`)."""
+def sme_rows(columns, n):
+    """Return the first ``n`` rows of the columns of :class:`SmeArrays`, as one."""
+    s = SmeArrays(*columns)
     return SmeArrays(
         s.alive[:n], s.employees[:n], s.birth_q[:n], s.death_q[:n], s.capability[:n],
         s.experience[:n], s.reputation[:n], s.cash[:n], s.neg_cash_quarters[:n], s.busy[:n],
