@@ -188,6 +188,11 @@ def _add_scenarios(sub) -> None:
 def _run(args: argparse.Namespace) -> int:
     path = _scenario_file(args.scenario)
     compiling = _first_compile()
+    from .scenario import load_scenario
+
+    scenario = load_scenario(path).with_overrides(  # checked before the model is imported
+        replicates=args.replicates, seed=args.seed, scale=args.scale,
+        parameters=args.parameters)
     from .folders import claim_folder
     from .outputs import run_identity, write_run
     from .runner import (
@@ -199,11 +204,7 @@ def _run(args: argparse.Namespace) -> int:
         run_replicates,
         summarise,
     )
-    from .scenario import load_scenario
 
-    scenario = load_scenario(path).with_overrides(
-        replicates=args.replicates, seed=args.seed, scale=args.scale,
-        parameters=args.parameters)
     check_inputs(scenario)
     out = args.out or Path("runs") / scenario.name
     if claim_folder(out, "run", content_key(scenario), run_identity(scenario), args.overwrite):
@@ -297,16 +298,19 @@ def _compare(args: argparse.Namespace) -> int:
     base_path = _scenario_file(args.base)
     policy_paths = [_scenario_file(path) for path in args.policies]
     compiling = _first_compile()
-    from .compare import YEARS, compare, plan
-    from .folders import claim_folder, content_key_of
-    from .outputs import run_identity
-    from .runner import check_inputs, checkpointed
-    from .scenario import load_scenario
+    from .scenario import check_scenario, load_scenario
 
+    for path in (base_path, *policy_paths):
+        check_scenario(path)  # every file, before the model is imported
     base = load_scenario(base_path).with_overrides(
         replicates=args.replicates, seed=args.seed, scale=args.scale,
         parameters=args.parameters)
     policies = [load_scenario(path) for path in policy_paths]
+    from .compare import YEARS, compare, plan
+    from .folders import claim_folder, content_key_of
+    from .outputs import run_identity
+    from .runner import check_inputs, checkpointed
+
     scenarios = plan(base, policies, contributions=not args.no_contributions)
     runs = scenarios.distinct()
     out = args.out or Path("runs") / (

@@ -55,6 +55,12 @@ class Param:
         return None
 
 
+PARAMETER_MODES = ("posterior", "point")
+"""Where a run's parameter values come from (``scenario.parameters``). ``posterior``: one
+parameter set per pair of replicates, drawn from the region's posterior; ``point``: the fitted
+point values of calibration/regions/CODE.toml. Here, not in :mod:`simulation.posteriors`
+(which imports numba), so a scenario is checked before the model is imported."""
+
 _ASSUMED = "assumption (provisional; fitted in the calibration step)"
 _FITTED = "provisional value; fitted per region by `devise calibrate` (calibration/regions/)"
 

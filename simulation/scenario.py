@@ -35,27 +35,30 @@ file reached twice (diamond) is included once; a cycle is an error.
 
 Every problem raises :class:`~simulation.errors.InputError` naming the file, the key
 path, what was expected and what was found, with a suggestion where one exists. With
-``extends``, the file named is the one holding the faulty key.
+``extends``, the file named is the one holding the faulty key. The checks import no model
+code (numba, mesa): only a scenario that has passed them all imports the model, to build
+its instruments (:class:`~simulation.region.InstrumentSpec`), so a faulty file fails fast.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .calendar import Calendar
 from .errors import InputError, did_you_mean, key_path, show_value
-from .instruments import INSTRUMENT_TYPES
-from .params import MODEL_PARAMS, validated_params
-from .posteriors import PARAMETER_MODES
-from .region import InstrumentSpec
+from .instrument_types import TYPES
+from .params import MODEL_PARAMS, PARAMETER_MODES, validated_params
 from .regions import get_region, region_codes
 from .tomlfiles import parse_toml, read_bytes
+
+if TYPE_CHECKING:
+    from .region import InstrumentSpec
 
 
 @dataclass(frozen=True)
@@ -103,9 +106,7 @@ class Scenario:
 
         Outputs, sweeps and comparisons find an instrument by its name.
         """
-        names = [spec.name for spec in self.instruments]
-        _no_repeats(names, "instrument name", self.path or self.name, "instruments",
-                    suffix=".name")
+        _distinct_names([spec.name for spec in self.instruments], self.path or self.name)
 
     @property
     def calendar(self) -> Calendar:
@@ -175,14 +176,31 @@ def load_scenario(path: str | Path) -> Scenario:
             wrong; the error names the file that holds the faulty key.
 
     """
-    files = _files_in_order(Path(path))
+    return _load(Path(path), parse_scenario)
+
+
+def check_scenario(path: str | Path) -> None:
+    """Make every check of :func:`load_scenario`, without importing the model.
+
+    For a command that reads several scenario files: all are checked before any is built.
+
+    Raises:
+        InputError: As :func:`load_scenario`.
+
+    """
+    _load(Path(path), lambda doc, file, sha256: _checked(doc, file))
+
+
+def _load(path: Path, parse: Callable[[Mapping[str, Any], str, str], Any]) -> Any:
+    """``parse(document, file, sha256)`` of a scenario file merged with the files it extends."""
+    files = _files_in_order(path)
     root = files[-1]
     if len(files) == 1 and not _extends(root.doc, root.file):
-        return parse_scenario(root.doc, root.file, hashlib.sha256(root.raw).hexdigest())
+        return parse(root.doc, root.file, hashlib.sha256(root.raw).hexdigest())
     doc, origins = _merge(files)
     digests = b"".join(hashlib.sha256(f.raw).digest() for f in files)
     try:
-        return parse_scenario(doc, root.file, hashlib.sha256(digests).hexdigest())
+        return parse(doc, root.file, hashlib.sha256(digests).hexdigest())
     except InputError as exc:
         raise _relocate(exc, origins) from None
 
@@ -348,6 +366,17 @@ def parse_scenario(doc: Mapping[str, Any], file: str = "<scenario>", sha256: str
         InputError: Naming ``file``, the key path, what was expected and what was found.
 
     """
+    fields = _checked(doc, file)
+    fields["instruments"] = _built(fields["instruments"])
+    return Scenario(**fields, path=file, sha256=sha256)
+
+
+def _checked(doc: Mapping[str, Any], file: str) -> dict[str, Any]:
+    """Make every check of :func:`parse_scenario` (no model import); return the fields.
+
+    The fields of the :class:`Scenario` but its path and hash, with the instruments as the
+    fields of their :class:`~simulation.region.InstrumentSpec`.
+    """
     _check_shape(doc, file)
     head = doc.get("scenario")
     if head is None:
@@ -361,7 +390,8 @@ def parse_scenario(doc: Mapping[str, Any], file: str = "<scenario>", sha256: str
     model = validated_params(doc.get("model", {}), MODEL_PARAMS, file, "model",
                              fill_defaults=False)
     instruments = _instruments(doc.get("instruments", []), fields["regions"], calendar, file)
-    return Scenario(**fields, model=model, instruments=instruments, path=file, sha256=sha256)
+    _distinct_names([spec["name"] for spec in instruments], file or fields["name"])
+    return {**fields, "model": model, "instruments": instruments}
 
 
 def _check_shape(doc: Mapping[str, Any], file: str) -> None:
@@ -439,6 +469,15 @@ def _regions(value: Any, known: tuple[str, ...], file: str, key: str) -> tuple[s
     return tuple(c for c in known if c in value)
 
 
+def _distinct_names(names: list[str], file: str) -> None:
+    """InputError at the second instrument with a name already used.
+
+    :func:`parse_scenario` checks before building the instruments (which imports the model),
+    :class:`Scenario` for scenarios built in code.
+    """
+    _no_repeats(names, "instrument name", file, "instruments", suffix=".name")
+
+
 def _no_repeats(items: list[str], what: str, file: str, key: str, suffix: str = "") -> None:
     """InputError at the second occurrence of anything listed twice (at ``key[i]suffix``)."""
     for i, item in enumerate(items):
@@ -450,23 +489,31 @@ def _no_repeats(items: list[str], what: str, file: str, key: str, suffix: str = 
 # --- instruments ----------------------------------------------------------------------
 
 def _instruments(value: Any, scenario_regions: tuple[str, ...], calendar: Calendar,
-                 file: str) -> tuple[InstrumentSpec, ...]:
+                 file: str) -> list[dict[str, Any]]:
     """Validate each entry of the ``[[instruments]]`` array (shape already checked).
 
-    That their names are distinct is checked by :class:`Scenario` itself.
+    Return the fields of each one's :class:`~simulation.region.InstrumentSpec`. That their
+    names are distinct is checked by :func:`_distinct_names`.
     """
-    return tuple(_instrument(item, k, scenario_regions, calendar, file)
-                 for k, item in enumerate(value))
+    return [_instrument(item, k, scenario_regions, calendar, file)
+            for k, item in enumerate(value)]
+
+
+def _built(specs: list[dict[str, Any]]) -> tuple[InstrumentSpec, ...]:
+    """Return the validated instruments as InstrumentSpec objects (this imports the model)."""
+    from .region import InstrumentSpec
+
+    return tuple(InstrumentSpec(**spec) for spec in specs)
 
 
 def _instrument(item: Any, k: int, scenario_regions: tuple[str, ...], calendar: Calendar,
-                file: str) -> InstrumentSpec:
+                file: str) -> dict[str, Any]:
     """One ``[[instruments]]`` entry: type, keys, regions, period, sectors, parameters."""
     at = f"instruments[{k}]"
     if not isinstance(item, Mapping):
         raise InputError(file, at, "a table", show_value(item))
     kind = _instrument_type(item, at, file)
-    declared = INSTRUMENT_TYPES[kind].declared_params()
+    declared = TYPES[kind].declared_params()
     no_unknown_keys(item, (*_INSTRUMENT_KEYS, *declared), file, at, f"a key of a {kind} instrument")
     name = item.get("name", f"{kind} {k}")
     if not isinstance(name, str) or not name.strip():
@@ -477,28 +524,28 @@ def _instrument(item: Any, k: int, scenario_regions: tuple[str, ...], calendar: 
     sectors = _sectors(item.get("sectors", []), regions, file, f"{at}.sectors")
     if "budget_per_year" not in item:
         raise InputError(file, f"{at}.budget_per_year", "a yearly budget in EUR", "nothing")
-    try:  # the instrument checks its parameters, split and bounds itself
-        spec = InstrumentSpec(kind=kind, name=name,
-                              params={key: item[key] for key in declared if key in item},
-                              start=calendar.label(start), end=calendar.label(end),
-                              regions=regions, sectors=sectors,
-                              budget_split=item.get("budget_split", "shared"))
+    given = {key: item[key] for key in declared if key in item}
+    split = item.get("budget_split", "shared")
+    try:  # the checks of InstrumentSpec: parameters, split and the bound on firms founded
+        params = TYPES[kind].checked(name, given, regions, split)
     except InputError as exc:
         raise InputError(file, f"{at}.{exc.key}", exc.expected, exc.found, exc.hint) from None
-    _min_max(spec.params, item, file, at)
-    return spec
+    _min_max(params, item, file, at)
+    return {"kind": kind, "name": name, "params": given, "start": calendar.label(start),
+            "end": calendar.label(end), "regions": regions, "sectors": sectors,
+            "budget_split": split}
 
 
 def _instrument_type(item: Mapping[str, Any], at: str, file: str) -> str:
     """Return the entry's ``type``; with none, report a misspelled ``type`` key first."""
     kind = item.get("type")
-    if isinstance(kind, str) and kind in INSTRUMENT_TYPES:
+    if isinstance(kind, str) and kind in TYPES:
         return kind
     if "type" not in item:
-        every = {k for cls in INSTRUMENT_TYPES.values() for k in cls.declared_params()}
+        every = {k for declared in TYPES.values() for k in declared.declared_params()}
         no_unknown_keys(item, (*_INSTRUMENT_KEYS, *sorted(every)), file, at)
     raise InputError(file, f"{at}.type", "an instrument type", show_value(kind),
-                     did_you_mean(kind, INSTRUMENT_TYPES))
+                     did_you_mean(kind, TYPES))
 
 
 def _instrument_regions(value: Any, scenario_regions: tuple[str, ...], file: str,

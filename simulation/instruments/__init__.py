@@ -1,8 +1,13 @@
-"""Policy instruments: one base class, one subclass per instrument type (MODEL.md section 5)."""
+"""Policy instruments: one base class, one subclass per instrument type (MODEL.md section 5).
 
+What a scenario declares of each type (its parameters) is in :mod:`simulation.instrument_types`,
+which imports no model code.
+"""
+
+from ..instrument_types import CALL_PARAMS, COMMON_PARAMS
 from .accelerator import Accelerator
 from .assessment import MaturityAssessment
-from .base import ACCOUNTS, CALL_PARAMS, COMMON_PARAMS, PolicyInstrument
+from .base import ACCOUNTS, PolicyInstrument
 from .cluster import ClusterProgramme
 from .finance import FinancialInstrument
 from .grant import DigitalisationGrant

@@ -5,14 +5,14 @@ from __future__ import annotations
 import numpy as np
 
 from .. import rng
-from ..params import Param
+from ..instrument_types import ACCELERATOR
 from .base import PolicyInstrument
 
 YOUNG_QUARTERS = 8
 """Digital SMEs younger than this (two years) may join an accelerator cohort."""
 
 
-class Accelerator(PolicyInstrument):
+class Accelerator(PolicyInstrument, declared=ACCELERATOR):
     """Yearly cohorts of digital start-ups, mentored towards smart-sector clients.
 
     Each call's allowance pays cohort places at ``cost_per_startup``. A share
@@ -25,48 +25,8 @@ class Accelerator(PolicyInstrument):
     gap. Outputs: start-ups founded through the programme.
     """
 
-    kind = "accelerator"
     PURPOSE = rng.ACCELERATOR
-    TARGET = "smes"
-    DELIVERY = "calls"
     EFFECT = "raises enabling SMEs: more start-ups survive and serve smart-sector clients"
-    FOUNDS = "budget_per_year / cost_per_startup x additional_share"
-    PARAMS = {
-        "cost_per_startup": Param(
-            50000.0, 1.0, 1e7, "EUR", "assumption (provisional)",
-            "Public cost of one cohort place, seed funding included.",
-        ),
-        "seed_funding": Param(
-            25000.0, 0.0, 1e7, "EUR", "assumption (provisional)",
-            "Cash each member receives (part of cost_per_startup).",
-        ),
-        "additional_share": Param(
-            0.3, 0.0, 1.0, "fraction of places", "assumption (provisional)",
-            "Share of places filled by start-ups that exist only because of the programme.",
-        ),
-        "apply_rate": Param(
-            0.3, 0.0, 1.0, "per call", "assumption (provisional)",
-            "Chance per call that a young digital SME applies.",
-        ),
-        "orientation_floor": Param(
-            0.8, 0.0, 1.0, "orientation", "assumption (provisional)",
-            "Orientation towards smart-sector clients members reach at least.",
-        ),
-        "capability_boost": Param(
-            0.2, 0.0, 1.0, "fraction of gap", "assumption (provisional)",
-            "Share of a member's capability gap closed by mentoring.",
-        ),
-    }
-
-    @classmethod
-    def founded_per_year(cls, params) -> float:
-        """Return the start-ups founded a year when every place is paid.
-
-        That is the whole budget over the cost of a place (administrative cost included),
-        times the additional share.
-        """
-        place = params["cost_per_startup"] * (1.0 + params["admin_share"])
-        return params["budget_per_year"] / place * params["additional_share"]
 
     def act(self, q: int) -> None:
         """Select this call's cohort and found the additional start-ups."""

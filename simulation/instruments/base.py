@@ -9,12 +9,14 @@ import mesa
 import numpy as np
 
 from ..agents import ID_COUNTERS
-from ..params import Param
-from ..regions import get_region
+from ..instrument_types import BUDGET_SPLITS as BUDGET_SPLITS
+from ..instrument_types import CREATION_LIMIT as CREATION_LIMIT
+from ..instrument_types import InstrumentType
 from ..rng import uniform, uniforms
 
 if TYPE_CHECKING:
     from ..calendar import Calendar
+    from ..params import Param
     from ..state import Table
 
 
@@ -57,60 +59,10 @@ included; ``admin`` is the administrative part of it. ``applications``, ``benefi
 apply again later) are counts in model units (agents simulated).
 """
 
-_ADMIN_SOURCE = (
-    "assumption (provisional): of the order of the 4% technical-assistance ceiling of ERDF "
-    "programmes plus the delivery agency's own costs"
-)
-
-COMMON_PARAMS: Mapping[str, Param] = {
-    "budget_per_year": Param(
-        0.0, 0.0, 1e10, "EUR per year", "scenario file",
-        "Yearly budget at full scale, administrative cost included (scaled with the "
-        "model). Commitments never exceed it at full scale; at reduced scale a unit that "
-        "the scaled allowance pays only in part is delivered with that chance, so a year "
-        "can pass its budget by less than one unit while expected spend equals it.",
-    ),
-    "admin_share": Param(
-        0.10, 0.0, 1.0, "fraction of support", _ADMIN_SOURCE,
-        "Administrative cost per euro of support; committed and paid with the support.",
-    ),
-    "min_employees": Param(
-        1, 1, 1e6, "persons", "EU SME definition (Recommendation 2003/361/EC)",
-        "Smallest eligible firm.",
-    ),
-    "max_employees": Param(
-        249, 1, 1e6, "persons", "EU SME definition (Recommendation 2003/361/EC): fewer than 250",
-        "Largest eligible firm.",
-    ),
-}
-"""Parameters every instrument has."""
-
-BUDGET_SPLITS = ("shared", "per_region")
-"""How the declared ``budget_per_year`` of an instrument running in several regions is spent.
-
-``shared`` (the default): the declared budget is the instrument's whole budget, split over
-its regions in proportion to their full-scale populations of its target group (smart firms,
-digital SMEs, or both); the regions' budgets add up to the declared one. ``per_region``:
-each region has the declared budget (a programme replicated in every region).
-"""
-
 ROUNDING_DRAW = 1 << 20
 """Draw index (``k``, agent 0) of the reduced-scale rounding of
 :meth:`PolicyInstrument.places`: far above the indices of the instrument's draws for
 agents (applications 0-3, readiness 8, introductions below 64 + introductions per firm)."""
-
-CREATION_LIMIT = 1.0
-"""Most firms an instrument may found in a year in a region, as a multiple of the region's
-full-scale digital SME population: a bound on memory that no real programme approaches."""
-
-CALL_PARAMS: Mapping[str, Param] = {
-    "calls_per_year": Param(
-        1, 1, 4, "calls", "assumption (provisional): one call a year is usual for ERDF lines",
-        "Calls per year, in the year's first quarters (4 = every quarter).", integer=True,
-    ),
-}
-"""Parameters of call-based instruments (``DELIVERY = "calls"``)."""
-
 
 class PolicyInstrument(mesa.Agent):
     """A policy instrument acting on one region model.
@@ -127,25 +79,31 @@ class PolicyInstrument(mesa.Agent):
     reduced scale, see :meth:`places`). :meth:`pay` books spend (support plus
     administrative cost).
 
-    Subclasses set ``kind`` (the ``type`` used in scenario files), ``PURPOSE`` (their
-    code in :mod:`simulation.rng`), ``TARGET`` ("firms", "smes" or "both"),
-    ``DELIVERY`` ("routine" or "calls"), ``RAISES`` (the recorded series its effect
-    raises, tested), ``EFFECT`` (the documented effect in words) and ``PARAMS``, and
-    implement :meth:`act`; a type that founds firms also implements
-    :meth:`founded_per_year` and names its keys in ``FOUNDS``.
+    A subclass names its declaration (:mod:`simulation.instrument_types`: parameters,
+    target group, delivery, firms founded) in its bases, ``class
+    InnovationVoucher(ProjectSupport, declared=VOUCHER)``, which sets ``declared``,
+    ``kind`` (the ``type`` used in scenario files), ``TARGET`` ("firms", "smes" or
+    "both") and ``DELIVERY`` ("routine" or "calls"); it sets ``PURPOSE`` (its code in
+    :mod:`simulation.rng`), ``RAISES`` (the recorded series its effect raises, tested)
+    and ``EFFECT`` (the documented effect in words), and implements :meth:`act`.
     """
 
     _ids = ID_COUNTERS
 
+    declared: ClassVar[InstrumentType]
     kind: ClassVar[str] = ""
     PURPOSE: ClassVar[int] = 0
     TARGET: ClassVar[str] = "firms"
     DELIVERY: ClassVar[str] = "routine"
     RAISES: ClassVar[str] = "enabling"
     EFFECT: ClassVar[str] = ""
-    PARAMS: ClassVar[Mapping[str, Param]] = {}
-    FOUNDS: ClassVar[str] = ""
-    """The parameters that set how many firms the type founds (named in errors)."""
+
+    def __init_subclass__(cls, declared: InstrumentType | None = None, **kwargs) -> None:
+        """Take ``kind``, ``TARGET`` and ``DELIVERY`` from the type's declaration, if named."""
+        super().__init_subclass__(**kwargs)
+        if declared is not None:
+            cls.declared = declared
+            cls.kind, cls.TARGET, cls.DELIVERY = declared.kind, declared.target, declared.delivery
 
     def __init__(self, model: Host, name: str, params: Mapping[str, float],
                  start_q: int, end_q: int, sectors: tuple[int, ...], index: int,
@@ -175,24 +133,12 @@ class PolicyInstrument(mesa.Agent):
     @classmethod
     def declared_params(cls) -> dict[str, Param]:
         """Every parameter this instrument type accepts, with its declaration."""
-        calls = CALL_PARAMS if cls.DELIVERY == "calls" else {}
-        return {**COMMON_PARAMS, **calls, **cls.PARAMS}
+        return cls.declared.declared_params()
 
     @classmethod
     def budget_shares(cls, regions: tuple[str, ...], split: str) -> dict[str, float]:
         """Each region's part of the declared yearly budget (see :data:`BUDGET_SPLITS`)."""
-        if split == "per_region":
-            return dict.fromkeys(regions, 1.0)
-        weights = {code: cls._target_population(code) for code in regions}
-        total = sum(weights.values())
-        return {code: w / total for code, w in weights.items()}
-
-    @classmethod
-    def _target_population(cls, code: str) -> float:
-        """Full-scale count of the region's firms this instrument type serves."""
-        region = get_region(code)
-        firms, smes = region.n_smart_firms.value, region.n_digital_smes.value
-        return {"firms": firms, "smes": smes}.get(cls.TARGET, firms + smes)
+        return cls.declared.budget_shares(regions, split)
 
     @classmethod
     def founded_per_year(cls, params: Mapping[str, float]) -> float:
@@ -201,18 +147,13 @@ class PolicyInstrument(mesa.Agent):
         That is with a whole budget of ``params["budget_per_year"]``; 0 for types that
         found none.
         """
-        return 0.0
+        return cls.declared.founded_per_year(params)
 
     @classmethod
     def creation_problem(cls, params: Mapping[str, float], budget_share: float,
                          code: str) -> str | None:
         """Why these parameters would found too many firms in region ``code``, or None."""
-        founded = cls.founded_per_year(params) * budget_share
-        limit = CREATION_LIMIT * get_region(code).n_digital_smes.value
-        if founded <= limit:
-            return None
-        return (f"{cls.FOUNDS} would found up to {founded:,.0f} firms a year in {code}, more "
-                f"than {CREATION_LIMIT:g} x its {limit:,.0f} digital SMEs")
+        return cls.declared.creation_problem(params, budget_share, code)
 
     # --- delivery ---------------------------------------------------------------
     def active(self, q: int) -> bool:

@@ -5,18 +5,12 @@ from __future__ import annotations
 import numpy as np
 
 from .. import rng
+from ..instrument_types import CLUSTER
 from ..kernels.brokering import introduce
-from ..params import Param
 from .base import PolicyInstrument
 
-_FRENCH_CLUSTERS = (
-    "French cluster policy: membership alone raises SME R&D and employment, but cluster "
-    "policy struggles to raise firms' centrality in knowledge networks (HAL hal-03222070, "
-    "halshs-04008120; calibration/data/policy_evidence.csv)"
-)
 
-
-class ClusterProgramme(PolicyInstrument):
+class ClusterProgramme(PolicyInstrument, declared=CLUSTER):
     """A yearly membership programme that brings smart firms and digital SMEs together.
 
     Each call admits members for the year: smart firms of the instrument's sectors
@@ -28,42 +22,8 @@ class ClusterProgramme(PolicyInstrument):
     introduced to ``introductions`` SME members. Outputs: introductions.
     """
 
-    kind = "cluster_programme"
     PURPOSE = rng.CLUSTER
-    TARGET = "both"
-    DELIVERY = "calls"
     EFFECT = "raises enabling SMEs: members meet providers who know their sector"
-    PARAMS = {
-        "cost_per_member": Param(
-            3000.0, 1.0, 1e6, "EUR per member per year", "assumption (provisional)",
-            "Public cost of one member's place for a year.",
-        ),
-        "sme_share": Param(
-            0.3, 0.0, 1.0, "fraction of places", "assumption (provisional)",
-            "Share of the places that go to digital SMEs.",
-        ),
-        "apply_rate": Param(
-            0.02, 0.0, 1.0, "per call", "assumption (provisional)",
-            "Chance per call that a fully aware firm (or fully oriented SME) applies.",
-        ),
-        "introductions": Param(
-            1, 0, 4, "ties per firm member",
-            f"assumption (provisional), kept low: {_FRENCH_CLUSTERS}",
-            "SME members each firm member is introduced to.", integer=True,
-        ),
-        "experience_boost": Param(
-            0.1, 0.0, 1.0, "fraction of gap", "assumption (provisional)",
-            "Share of an SME member's inexperience in each cluster sector removed.",
-        ),
-        "orientation_boost": Param(
-            0.2, 0.0, 1.0, "fraction of gap", f"assumption (provisional); {_FRENCH_CLUSTERS}",
-            "Share of an SME member's distance to full smart-sector orientation removed.",
-        ),
-        "awareness_boost": Param(
-            0.1, 0.0, 1.0, "fraction of gap", "assumption (provisional)",
-            "Share of a firm member's unawareness removed.",
-        ),
-    }
 
     def act(self, q: int) -> None:
         """Admit this call's members and run the year's networking."""

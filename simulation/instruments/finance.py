@@ -5,14 +5,11 @@ from __future__ import annotations
 import numpy as np
 
 from .. import rng
-from ..params import Param
+from ..instrument_types import FINANCE
 from .base import PolicyInstrument
 
-_EASI = ("EU microcredit: loans of up to EUR 25,000 (Employment and Social Innovation "
-         "programme, Regulation (EU) 1296/2013 art. 2)")
 
-
-class FinancialInstrument(PolicyInstrument):
+class FinancialInstrument(PolicyInstrument, declared=FINANCE):
     """Guaranteed loans to digital SMEs short of cash, delivered each quarter.
 
     Eligible SMEs with negative cash and no loan outstanding apply (chance
@@ -23,28 +20,11 @@ class FinancialInstrument(PolicyInstrument):
     exits leaves its balance unpaid. Outputs: loans made.
     """
 
-    kind = "financial_instrument"
     PURPOSE = rng.LOAN
-    TARGET = "smes"
     RAISES = "smes_alive"
     EFFECT = ("raises surviving digital SMEs: fewer exit on a cash shortfall; the effect on "
               "enabling SMEs is ambiguous (weak providers kept in the market dilute clients' "
               "search; see docs/model.md)")
-    PARAMS = {
-        "loan_size": Param(25000.0, 100.0, 1e7, "EUR", _EASI, "Amount lent to each borrower."),
-        "term_quarters": Param(
-            16, 1, 40, "quarters", "assumption (provisional): four-year microloans",
-            "Quarters over which a loan is repaid.", integer=True,
-        ),
-        "public_cost_share": Param(
-            0.2, 0.0, 1.0, "fraction of loan", "assumption (provisional)",
-            "Public cost of a loan (guarantee losses, interest subsidy) per euro lent.",
-        ),
-        "apply_rate": Param(
-            0.3, 0.0, 1.0, "per quarter", "assumption (provisional)",
-            "Chance per quarter that an eligible SME short of cash applies.",
-        ),
-    }
 
     def step(self) -> None:
         """Phase 1: collect instalments on this instrument's loans, then lend if delivering."""

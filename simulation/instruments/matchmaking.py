@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from .. import rng
+from ..instrument_types import MATCHMAKING
 from ..kernels.brokering import broker_ties
-from ..params import Param
 from .base import PolicyInstrument
 
 
-class Matchmaking(PolicyInstrument):
+class Matchmaking(PolicyInstrument, declared=MATCHMAKING):
     """A hub that takes smart firms into a programme each quarter.
 
     Participants are chosen among eligible applicants (chance ``apply_rate`` x awareness)
@@ -19,44 +19,8 @@ class Matchmaking(PolicyInstrument):
     contact into a project request at once. Outputs: ties brokered.
     """
 
-    kind = "matchmaking"
     PURPOSE = rng.BROKER
     EFFECT = "raises enabling SMEs: wider search and brokered ties lead to more matches"
-    PARAMS = {
-        "cost_per_participant": Param(
-            2000.0, 1.0, 1e6, "EUR", "assumption (provisional)",
-            "Public cost of taking one firm through the programme.",
-        ),
-        "apply_rate": Param(
-            0.02, 0.0, 1.0, "per quarter", "assumption (provisional)",
-            "Chance per quarter that a fully aware eligible firm applies.",
-        ),
-        "extra_breadth": Param(
-            5, 0, 100, "providers",
-            "assumption (provisional), in line with the 0.84 rise in the chance of a new "
-            "partner in the Creative Credits RCT (calibration/data/policy_evidence.csv)",
-            "Extra providers a participant looks at when searching.", integer=True,
-        ),
-        "boost_quarters": Param(
-            2, 1, 40, "quarters",
-            "Creative Credits RCT: effects significant at 6 months, gone by 12 "
-            "(calibration/data/policy_evidence.csv)",
-            "Quarters the wider search lasts.", integer=True,
-        ),
-        "awareness_boost": Param(
-            0.3, 0.0, 1.0, "fraction of gap", "assumption (provisional)",
-            "Share of a participant's unawareness removed.",
-        ),
-        "project_chance": Param(
-            0.3, 0.0, 1.0, "fraction", "assumption (provisional)",
-            "Share of participants whose brokered contact becomes a project request: they "
-            "demand at once, every quarter of the boost until matched.",
-        ),
-        "broker_candidates": Param(
-            10, 0, 1000, "providers", "assumption (provisional)",
-            "Digital SMEs the hub screens for each participant's introduction.", integer=True,
-        ),
-    }
 
     def act(self, q: int) -> None:
         """Take this quarter's cohort into the programme."""

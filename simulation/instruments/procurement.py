@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 
 from .. import rng
-from ..params import Param
+from ..instrument_types import PROCUREMENT
 from .support import ProjectSupport
 
 
-class ChallengeProcurement(ProjectSupport):
+class ChallengeProcurement(ProjectSupport, declared=PROCUREMENT):
     """Calls that buy solutions to smart-sector challenges from digital SMEs.
 
     Each call takes challenges proposed by eligible smart firms (chance ``apply_rate``
@@ -20,25 +20,8 @@ class ChallengeProcurement(ProjectSupport):
     an enabling SME. Outputs: contracts awarded.
     """
 
-    kind = "challenge_procurement"
     PURPOSE = rng.CHALLENGE
-    DELIVERY = "calls"
     EFFECT = "raises enabling SMEs: each challenge is a paid smart-sector project"
-    PARAMS = {
-        "contract_value": Param(
-            50000.0, 1000.0, 1e7, "EUR", "assumption (provisional): the order of an SBIR-style "
-            "phase-1 feasibility contract",
-            "Value of one challenge contract, paid in full.",
-        ),
-        "bidders": Param(
-            20, 0, 500, "providers", "assumption (provisional)",
-            "Extra digital SMEs considered in the open competition.", integer=True,
-        ),
-        "apply_rate": Param(
-            0.01, 0.0, 1.0, "per call", "assumption (provisional)",
-            "Chance per call that a fully aware eligible firm proposes a challenge.",
-        ),
-    }
 
     def act(self, q: int) -> None:
         """Run a call: fund challenges and open them to competition this quarter."""

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from .. import rng
-from ..params import Param
+from ..instrument_types import TRAINING
 from .base import PolicyInstrument
 
 
-class SkillsTraining(PolicyInstrument):
+class SkillsTraining(PolicyInstrument, declared=TRAINING):
     """Training places delivered each quarter to digital SMEs and to smart firms.
 
     The quarter's allowance pays places at ``cost_per_trainee``; a share ``sme_share``
@@ -18,32 +18,8 @@ class SkillsTraining(PolicyInstrument):
     absorptive capacity (more demand and more successful projects). Outputs: places.
     """
 
-    kind = "skills_training"
     PURPOSE = rng.TRAINING
-    TARGET = "both"
     EFFECT = "raises enabling SMEs: projects succeed more often"
-    PARAMS = {
-        "cost_per_trainee": Param(
-            2500.0, 1.0, 1e6, "EUR", "assumption (provisional): a few days of training",
-            "Public cost of one training place.",
-        ),
-        "sme_share": Param(
-            0.5, 0.0, 1.0, "fraction of places", "assumption (provisional)",
-            "Share of the places that go to digital SMEs.",
-        ),
-        "apply_rate": Param(
-            0.02, 0.0, 1.0, "per quarter", "assumption (provisional)",
-            "Chance per quarter that an eligible SME (or fully aware firm) applies.",
-        ),
-        "capability_boost": Param(
-            0.1, 0.0, 1.0, "fraction of gap", "assumption (provisional)",
-            "Share of a trained SME's capability gap closed in every domain.",
-        ),
-        "absorptive_boost": Param(
-            0.2, 0.0, 1.0, "fraction of gap", "assumption (provisional)",
-            "Share of a trained firm's absorptive-capacity gap closed.",
-        ),
-    }
 
     def act(self, q: int) -> None:
         """Fill this quarter's places."""
