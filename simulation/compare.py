@@ -27,7 +27,7 @@ from .runner import (
     content_key,
     parameter_share,
     replicates_per_set,
-    run_replicates,
+    run_scenarios,
 )
 from .scenario import Scenario
 
@@ -280,7 +280,9 @@ def compare(base: Scenario, policies: Sequence[Scenario], workers: int = 1,
     Args:
         base: The base scenario; its seed, replicates and scale apply to every scenario.
         policies: Policy scenarios with the base's regions and horizon.
-        workers: Processes for each scenario's replicates.
+        workers: Processes for the replicates; replicate ``r`` of the scenarios that differ
+            only in their instruments shares one spin-up
+            (:func:`~simulation.runner.run_scenarios`).
         out_dir: Where the outputs go (see :func:`simulation.outputs.write_comparison`);
             finished replicates are kept in ``out_dir/.replicates`` so an interrupted
             comparison resumes. None: nothing is written.
@@ -296,15 +298,10 @@ def compare(base: Scenario, policies: Sequence[Scenario], workers: int = 1,
     t0 = time.perf_counter()
     scenarios = plan(base, policies, contributions)
     checkpoints = out_dir / ".replicates" if out_dir is not None else None
-
-    def progress(name: str) -> Callable[[int], None] | None:
-        return None if on_done is None else lambda r: on_done(name, r)
-
-    runs = {
-        content_key(s): run_replicates(s, workers=workers, checkpoint_dir=checkpoints,
-                                       on_done=progress(s.name))
-        for s in scenarios.distinct()
-    }
+    distinct = scenarios.distinct()
+    progress = None if on_done is None else lambda s, r: on_done(s.name, r)
+    runs = dict(zip((content_key(s) for s in distinct),
+                    run_scenarios(distinct, workers, checkpoints, progress), strict=True))
 
     def ts(s: Scenario) -> pd.DataFrame:
         return runs[content_key(s)]

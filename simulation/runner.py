@@ -4,7 +4,9 @@
 ``simulate_series`` is the same run without the table, for sweeps and calibration, which need
 a few numbers of each of many runs. ``run_replicates`` runs many, in parallel processes when
 there are several workers, keeps each finished replicate on disk (so an interrupted run
-resumes without recomputing), and reports progress through a callback.
+resumes without recomputing), and reports progress through a callback; ``run_scenarios``
+does the same for several scenarios, simulating each replicate's spin-up once for those that
+differ only in their instruments.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import multiprocessing
 import os
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, fields, is_dataclass
+from dataclasses import dataclass, fields, is_dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -76,7 +78,11 @@ def simulate_series(scenario: Scenario, replicate: int) -> Series:
     What sweeps and calibration call when they need a few numbers of each run; the same
     values as :func:`simulate`'s columns.
     """
-    eco = build_ecosystem(scenario, replicate).run()
+    return _series(build_ecosystem(scenario, replicate).run())
+
+
+def _series(eco: Ecosystem) -> Series:
+    """Return the indicators of an ecosystem that has been run."""
     return Series(eco.calendar, {code: region.series for code, region in eco.regions.items()})
 
 
@@ -102,6 +108,30 @@ def simulate(scenario: Scenario, replicate: int) -> pd.DataFrame:
     full-population units) and ``public_spend`` summed over the region's instruments.
     """
     return series_frame(simulate_series(scenario, replicate), replicate)
+
+
+def simulate_together(scenarios: Sequence[Scenario], replicate: int) -> list[pd.DataFrame]:
+    """Run one replicate of scenarios with one :func:`spin_up_key`; return each one's table.
+
+    The tables of :func:`simulate`. One scenario is simulated as :func:`simulate` does; for
+    several, the spin-up is simulated once and copied for each with its instruments
+    (:meth:`~simulation.ecosystem.Ecosystem.with_instruments`), the same runs as building
+    each one.
+    """
+    if len(scenarios) == 1:
+        return [simulate(scenarios[0], replicate)]
+    spun_up = build_ecosystem(scenarios[0], replicate, instruments=())
+    return [series_frame(_series(spun_up.with_instruments(s.instruments).run()), replicate)
+            for s in scenarios]
+
+
+def spin_up_key(scenario: Scenario) -> str:
+    """Return the :func:`content_key` of the scenario without its instruments.
+
+    What its spin-up depends on: scenarios with the same key differ at most in their
+    instruments, and share each replicate's spin-up.
+    """
+    return content_key(replace(scenario, instruments=()))
 
 
 def series_frame(series: Series, replicate: int) -> pd.DataFrame:
@@ -135,40 +165,67 @@ def run_replicates(
         on_done: Called with the replicate number as each one finishes.
 
     """
-    check_inputs(scenario)  # a broken calibration file fails before any process
-    todo, done = [], {}
-    for r in range(scenario.replicates):
-        path = _checkpoint(checkpoint_dir, scenario, r)
-        if path is not None and path.exists():
-            done[r] = pd.read_parquet(path)
-            if on_done:
-                on_done(r)
-        else:
-            todo.append(r)
+    done = None if on_done is None else lambda s, r: on_done(r)
+    return run_scenarios([scenario], workers, checkpoint_dir, done, threads)[0]
 
-    def finish(r: int, frame: pd.DataFrame) -> None:
-        path = _checkpoint(checkpoint_dir, scenario, r)
+
+def run_scenarios(
+    scenarios: Sequence[Scenario],
+    workers: int = 1,
+    checkpoint_dir: Path | None = None,
+    on_done: Callable[[Scenario, int], None] | None = None,
+    threads: int = 1,
+) -> list[pd.DataFrame]:
+    """Run every replicate of each scenario; return each one's time series stacked.
+
+    As :func:`run_replicates`, for several scenarios at once: replicate ``r`` of the
+    scenarios with the same :func:`spin_up_key` is one task (:func:`simulate_together`),
+    which simulates their spin-up once. ``on_done`` is called with the scenario and the
+    replicate number as each replicate finishes (or is found already done).
+    """
+    for scenario in scenarios:
+        check_inputs(scenario)  # a broken calibration file fails before any process
+    done: dict[tuple[int, int], pd.DataFrame] = {}
+    tasks: dict[tuple[str, int], list[int]] = {}  # (spin-up, replicate): scenarios to run
+    for i, scenario in enumerate(scenarios):
+        for r in range(scenario.replicates):
+            path = _checkpoint(checkpoint_dir, scenario, r)
+            if path is not None and path.exists():
+                done[i, r] = pd.read_parquet(path)
+                if on_done:
+                    on_done(scenario, r)
+            else:
+                tasks.setdefault((spin_up_key(scenario), r), []).append(i)
+
+    def finish(i: int, r: int, frame: pd.DataFrame) -> None:
+        path = _checkpoint(checkpoint_dir, scenarios[i], r)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(".tmp")
             frame.to_parquet(tmp, index=False)
             os.replace(tmp, path)
-        done[r] = frame
+        done[i, r] = frame
         if on_done:
-            on_done(r)
+            on_done(scenarios[i], r)
 
-    if workers <= 1 or len(todo) <= 1:
+    jobs = [(indices, r, [scenarios[i] for i in indices]) for (_, r), indices in tasks.items()]
+    if workers <= 1 or len(jobs) <= 1:
         with kernel_threads(threads):
-            for r in todo:
-                finish(r, simulate(scenario, r))
+            for indices, r, together in jobs:
+                for i, frame in zip(indices, simulate_together(together, r), strict=True):
+                    finish(i, r, frame)
     else:
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=context,
+        with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context,
                                  initializer=set_threads, initargs=(threads,)) as pool:
-            futures = {pool.submit(simulate, scenario, r): r for r in todo}
+            futures = {pool.submit(simulate_together, together, r): (indices, r)
+                       for indices, r, together in jobs}
             for future in as_completed(futures):
-                finish(futures[future], future.result())
-    return pd.concat([done[r] for r in sorted(done)], ignore_index=True)
+                indices, r = futures[future]
+                for i, frame in zip(indices, future.result(), strict=True):
+                    finish(i, r, frame)
+    return [pd.concat([done[i, r] for r in range(scenario.replicates)], ignore_index=True)
+            for i, scenario in enumerate(scenarios)]
 
 
 def check_inputs(scenario: Scenario) -> None:

@@ -9,7 +9,7 @@ import pytest
 from simulation.cli import main
 from simulation.compare import compare, comparison_table, contributions_table, outcomes, plan
 from simulation.errors import InputError
-from simulation.runner import content_key
+from simulation.runner import content_key, replicates_per_set
 from simulation.scenario import parse_scenario
 
 T_975_1 = 12.706204736174694
@@ -172,6 +172,51 @@ def test_policy_spends_and_each_instrument_contributes(tmp_path):
     # each distinct run is kept once: base, mix, mix without vouchers, mix without hub
     assert len(list((tmp_path / ".replicates").glob("*.parquet"))) == 4 * 2
     assert (tmp_path / "contributions.png").exists()
+
+
+def test_shared_spin_ups_give_bit_for_bit_the_runs_built_one_by_one(monkeypatch):
+    """Replicate r's spin-up is simulated once for the scenarios that differ only in instruments.
+
+    A policy with its own model parameters spins up on its own; every table is exactly
+    that of the scenarios built and run one by one (in one process or several).
+    """
+    from simulation import runner
+
+    base, mix = scenario("base", [HUB]), scenario("mix", [HUB, VOUCHER])
+    tuned = parse_scenario({"scenario": {"name": "tuned", **HEAD}, "model": {"tie_bonus": 0.3},
+                            "instruments": [VOUCHER]}, "tuned.toml")
+    builds, build = [], runner.build_ecosystem
+    monkeypatch.setattr(runner, "build_ecosystem", lambda s, r, instruments=None: (
+        builds.append((s.name, r, instruments)) or build(s, r, instruments)))
+    shared = compare(base, [mix, tuned])
+    # base, mix, mix without vouchers share a spin-up; tuned and tuned without vouchers another
+    assert sorted(builds) == sorted((name, r, ()) for name in ("base", "tuned") for r in (0, 1))
+    monkeypatch.setattr(runner, "build_ecosystem", build)
+    alone = {content_key(s): pd.concat([runner.simulate(s, r) for r in range(2)],
+                                       ignore_index=True) for s in shared.plan.distinct()}
+    ts = {s.name: alone[content_key(s)] for s in shared.plan.named()}
+    expected_ts = pd.concat([frame.assign(scenario=name) for name, frame in ts.items()],
+                            ignore_index=True)
+    got_ts = shared.timeseries
+    pd.testing.assert_frame_equal(
+        got_ts.sort_values(["scenario", "region", "replicate", "q"], ignore_index=True),
+        expected_ts[got_ts.columns].sort_values(["scenario", "region", "replicate", "q"],
+                                                ignore_index=True), check_exact=True)
+    for policy in shared.plan.policies:
+        table = comparison_table(ts["base"], ts[policy.name],
+                                 per_set=replicates_per_set(base))
+        got = shared.comparison[shared.comparison["policy"] == policy.name]
+        pd.testing.assert_frame_equal(got.drop(columns="policy").reset_index(drop=True), table,
+                                      check_exact=True)
+        without = [(spec, ts[w.name]) for p, spec, w in shared.plan.left_out if p is policy]
+        parts = contributions_table(ts["base"], ts[policy.name], without)
+        got = shared.contributions[shared.contributions["policy"] == policy.name]
+        pd.testing.assert_frame_equal(got.drop(columns="policy").reset_index(drop=True), parts,
+                                      check_exact=True)
+    in_processes = compare(base, [mix, tuned], workers=2)
+    for name in ("comparison", "contributions", "timeseries"):
+        pd.testing.assert_frame_equal(getattr(in_processes, name), getattr(shared, name),
+                                      check_exact=True)
 
 
 def test_content_key_follows_what_is_simulated():
