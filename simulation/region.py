@@ -36,8 +36,10 @@ from .kernels.quarter import (
     LoneParams,
     ProjectArrays,
     SmeArrays,
+    lone_demand_and_match,
+    lone_enter_learn_observe,
+    lone_execute_and_dynamics,
     lone_phases_2_to_5,
-    lone_phases_6_to_8,
 )
 from .params import resolve_params, validated_params
 from .regions import get_region, region_codes
@@ -670,31 +672,45 @@ class RegionModel(QuarterlyModel):
 
     # --- a quarter alone, compiled (kernels/quarter.py) -------------------------
     def runs_alone_compiled(self) -> bool:
-        """Whether a quarter of this region alone can run as two compiled calls.
+        """Whether a quarter of this region alone can run as compiled calls.
 
-        That is when no instrument acts between the phases and kernels run on one thread
-        (:func:`lone_quarter`; the row kernels' threaded twins are not composed there).
+        That is when kernels run on one thread (:meth:`lone_quarter`; the row kernels'
+        threaded twins are used phase by phase).
         """
-        return not self.instruments and threads() == 1
+        return threads() == 1
 
     def lone_quarter(self, q: int) -> None:
-        """Simulate quarter ``q`` of this region alone, without instruments.
+        """Simulate quarter ``q`` of this region alone.
 
-        The phases of :func:`simulation.schedule.run_quarter` in two compiled calls, with
-        the same results (simulation/kernels/quarter.py); between them the entrants' rows
-        are added here, where the tables can grow.
+        The phases of :func:`simulation.schedule.run_quarter` as three compiled calls (two
+        without instruments), with the same results (simulation/kernels/quarter.py);
+        between them, the instruments act and the entrants' rows are added, where the
+        tables can grow.
         """
         self.begin_quarter(q)
+        self.act_instruments()
         f, s, pr = self.firms, self.smes, self.projects
         params = self._kernel_params
-        while True:
-            kept, n_demand, made, finished, won, sme_deaths, firm_deaths = lone_phases_2_to_5(
-                f.whole(FirmArrays), f.n, s.whole(SmeArrays), s.n, pr.whole(ProjectArrays),
-                pr.n, self.frontier, self._sector_productivity, self.region_index, q,
-                self.stream, params)
-            if kept != NEED_ROOM:
-                break
-            pr.reserve(n_demand)
+
+        def columns() -> tuple:
+            return (f.whole(FirmArrays), f.n, s.whole(SmeArrays), s.n, pr.whole(ProjectArrays),
+                    pr.n, self.frontier)
+
+        if self.instruments:
+            made, n_demand = self._with_project_room(lambda: lone_demand_and_match(
+                *columns(), self.region_index, q, self.stream, params))
+            new_rows = np.arange(pr.n, pr.n + made)
+            pr.n += made
+            for instrument in self.instruments:
+                instrument.after_matching(q, new_rows)
+            kept, finished, won, sme_deaths, firm_deaths = lone_execute_and_dynamics(
+                *columns(), self._sector_productivity, self.region_index, q, self.stream,
+                params)
+        else:
+            made, n_demand, kept, finished, won, sme_deaths, firm_deaths = (
+                self._with_project_room(lambda: lone_phases_2_to_5(
+                    *columns(), self._sector_productivity, self.region_index, q, self.stream,
+                    params)))
         pr.n = kept
         new_smes, new_firms = self._entrants(sme_deaths, firm_deaths)
         s.append(new_smes)
@@ -705,13 +721,25 @@ class RegionModel(QuarterlyModel):
                                 ("sme_deaths", sme_deaths), ("firm_deaths", firm_deaths),
                                 ("sme_births", new_smes), ("firm_births", new_firms)):
                 self._record(name, count)
-        *counts, self._sector_productivity, self._sector_basic_share = lone_phases_6_to_8(
+        *counts, self._sector_productivity, self._sector_basic_share = lone_enter_learn_observe(
             f.whole(FirmArrays), f.n, s.whole(SmeArrays), s.n, new_firms, new_smes,
             self._sector_basic_share, self.frontier, self.sector_ids, self.sector_cum_weights,
             self.maturity_exponent, _NEWBORN, self.region_index, q, self.stream, params,
             ENABLING_WINDOW)
         if q >= 0:
             self._record_observation(*counts)
+
+    def _with_project_room(self, call):
+        """Return ``call()``, first making room in the project table as long as it asks.
+
+        ``call`` runs a compiled call that returns ``(NEED_ROOM, rows needed, ...)`` when
+        the table lacks room (before changing anything but what it rewrites next time).
+        """
+        while True:
+            out = call()
+            if out[0] != NEED_ROOM:
+                return out
+            self.projects.reserve(out[1])
 
     # --- helpers ----------------------------------------------------------------
     def _observe_firms(self) -> tuple[int, int, int, float]:

@@ -19,9 +19,9 @@ def run_quarter(regions: Sequence[RegionModel], q: int, exchange: Exchange | Non
     between phases. With ``exchange=None`` (one region alone) nothing crosses. Wall time
     per phase accumulates in the first region's ``timings``.
 
-    A region alone without instruments (every spin-up quarter, most calibration and sweep
-    runs) runs the same phases, in this order, as two compiled calls
-    (:meth:`RegionModel.lone_quarter`, simulation/kernels/quarter.py), with the same results.
+    A region alone (every spin-up quarter, most calibration and sweep runs) runs the same
+    phases, in this order, as two or three compiled calls (:meth:`RegionModel.lone_quarter`,
+    simulation/kernels/quarter.py), with the same results.
     """
     if len(regions) == 1 and regions[0].runs_alone_compiled():
         clock = PhaseClock(regions[0].timings)

@@ -1,4 +1,4 @@
-"""A region alone without instruments runs its quarter as two compiled calls (kernels/quarter.py).
+"""A region alone runs its quarter as three compiled calls (kernels/quarter.py).
 
 Its results must be the bits of the phase-by-phase quarter of schedule.run_quarter: every
 series and every column of every table, in the spin-up and after.
@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 
 from simulation.ecosystem import Ecosystem
+from simulation.instruments import INSTRUMENT_TYPES
 from simulation.kernels.parallel import kernel_threads
-from simulation.region import SERIES, RegionModel
+from simulation.region import SERIES, InstrumentSpec, RegionModel
 from simulation.state import Table
 
 YEARS = {"start_year": 2017, "end_year": 2019, "burn_in_years": 1}
@@ -67,12 +68,32 @@ def _small_project_tables(init):
     return small
 
 
-def test_instruments_or_threads_take_the_phase_by_phase_path():
-    from tests.test_determinism import instruments
+def every_instrument(region: str) -> list[InstrumentSpec]:
+    """One instrument of each type in ``region``, at its declared defaults, EUR 2m a year."""
+    return [InstrumentSpec(kind, kind, {**{k: p.default for k, p in
+                                           cls.declared_params().items()},
+                                        "budget_per_year": 2e6},
+                           "2017Q2", "2019Q3", (region,))
+            for kind, cls in INSTRUMENT_TYPES.items()]
 
-    with_instruments = RegionModel("ES13", scale=0.03, seed=1, instruments=instruments(("ES13",)),
-                                   **YEARS)
-    assert not with_instruments.runs_alone_compiled()
+
+def test_a_lone_region_with_every_instrument_gives_the_same_bits(monkeypatch):
+    def build():
+        return RegionModel("ES13", scale=0.05, seed=4, instruments=every_instrument("ES13"),
+                           **YEARS)
+
+    compiled = build().run()
+    with monkeypatch.context() as patch:
+        phase_by_phase(patch)
+        stepped = build().run()
+    assert all(i.total("applications") > 0 for i in compiled.instruments)
+    assert_same_state(compiled, stepped)
+    for a, b in zip(compiled.instruments, stepped.instruments, strict=True):
+        for account, values in a.accounts.items():
+            np.testing.assert_array_equal(values, b.accounts[account], err_msg=account)
+
+
+def test_threads_take_the_phase_by_phase_path():
     with kernel_threads(2):
         assert not RegionModel("ES13", scale=0.03, seed=1, **YEARS).runs_alone_compiled()
 

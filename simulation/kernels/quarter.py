@@ -1,23 +1,26 @@
-"""A region's quarter in two compiled calls, for a region that runs alone without instruments.
+"""A region's quarter in two or three compiled calls, for a region that runs alone.
 
 Most quarters a run simulates are of one region alone: every spin-up quarter (20 years
 before any run), and every quarter of a calibration or sweep run of one region. Nothing
-crosses regions then, and without instruments no Python code acts between the phases, so
-the phases of :func:`simulation.schedule.run_quarter` run here as two compiled calls instead
-of about sixteen compiled calls and forty Python ones (at 5% scale, the Python layer was
-about 60% of a quarter). The calls are compositions of the same small kernels, in the same
-order, on the same arrays, so the results are the same bits (tests/test_lone_quarter.py):
+crosses regions then, so the phases of :func:`simulation.schedule.run_quarter` run as three
+compiled calls (two without instruments: :func:`lone_phases_2_to_5` makes the first two
+one), each a composition of the same small kernels in the same order on the same
+arrays (the results are the same bits: tests/test_lone_quarter.py), with Python between them
+only where it has work:
 
-- :func:`lone_phases_2_to_5`: demand, local matching, execution (with the finished
-  projects dropped, as ``Table.keep`` drops them), firm and SME dynamics;
-- then Python draws the entrants' count and makes room for them (the tables grow there);
-- :func:`lone_phases_6_to_8`: entry, learning, observation.
+- the instruments deliver (phase 1, Python);
+- :func:`lone_demand_and_match` (phases 2-3a); then the instruments see the new projects;
+- :func:`lone_execute_and_dynamics` (phases 4-5: the finished projects dropped as
+  ``Table.keep`` drops them); then the entrants are drawn and the tables grow for them;
+- :func:`lone_enter_learn_observe` (phases 6-8).
 
-Columns and parameters travel as plain tuples in the order of the named tuples
-:class:`FirmArrays`, :class:`SmeArrays`, :class:`ProjectArrays` and :class:`LoneParams`,
-which the compiled code rebuilds to read them by field (numba types a plain tuple argument
-about twice as fast as a named one: the calls' overhead, not their work, dominates a small
-region's quarter).
+In a small region the calls' overhead and the Python layer, not their work, was most of a
+quarter (sixteen compiled calls and about forty Python ones, phase by phase). Columns and
+parameters travel as plain tuples in the order of the named tuples :class:`FirmArrays`,
+:class:`SmeArrays`, :class:`ProjectArrays` and :class:`LoneParams`, which the compiled code
+rebuilds to read them by field (numba types a plain tuple argument about twice as fast as a
+named one). Row kernels run serially here: with more than one kernel thread, a region takes
+the phase-by-phase path, whose row kernels run on the threads.
 """
 
 from __future__ import annotations
@@ -74,37 +77,36 @@ _firm_dynamics = firm_dynamics.serial
 _firm_learning = firm_learning.serial
 
 NEED_ROOM = -1
-"""First value :func:`lone_phases_2_to_5` returns when the project table lacks room."""
+"""First value :func:`lone_demand_and_match` returns when the project table lacks room."""
 
 
 @njit(cache=True)
-def lone_phases_2_to_5(firms, n_firms, smes, n_smes, projects, n_projects, frontier,
-                       sector_productivity, region_index, q, stream, params):
-    """Phases 2-5 of quarter ``q``: demand, matching, execution, dynamics.
+def lone_demand_and_match(firms, n_firms, smes, n_smes, projects, n_projects, frontier,
+                          region_index, q, stream, params):
+    """Phases 2 and 3a of quarter ``q``: demand, then matching with local providers.
 
     ``firms``, ``smes`` and ``projects`` are the tables' whole columns (``Table.whole``),
-    the ``n_*`` their rows in use; ``params`` the values of :class:`LoneParams`. If the
-    demanding firms might not fit in the project table, it stops after demand and returns
-    ``(NEED_ROOM, demand count, 0, ...)``: demand only writes each firm's
-    ``demand_domain``, from state it does not change, so the caller makes room and calls
-    again.
+    the ``n_*`` their rows in use; ``params`` the values of :class:`LoneParams`. New
+    projects are written from row ``n_projects`` on. If the demanding firms might not fit
+    in the project table, it stops after demand and returns ``(NEED_ROOM, demand count)``:
+    demand only writes each firm's ``demand_domain``, from state it does not change, so the
+    caller makes room and calls again. (Clients left unmatched do not search abroad: the
+    region is alone.)
 
     Returns:
-        (project rows in use after execution, demand, projects started, finished,
-        succeeded, SME exits, firm exits)
+        (projects started, demand count)
 
     """
     f = firm_rows(firms, n_firms)
     s = sme_rows(smes, n_smes)
     pr = ProjectArrays(*projects)
     p = LoneParams(*params)
-    n_demand = _demand(f.alive, f.sector, f.employees, f.maturity, f.awareness,
-                       f.absorptive, f.in_project, f.ready_until, frontier, N_DOMAINS,
-                       q, stream, p.demand_base, p.demand_size_elasticity,
-                       f.demand_domain)
+    n_demand = _demand(f.alive, f.sector, f.employees, f.maturity, f.awareness, f.absorptive,
+                       f.in_project, f.ready_until, frontier, N_DOMAINS, q, stream,
+                       p.demand_base, p.demand_size_elasticity, f.demand_domain)
     if n_projects + n_demand > pr.client.shape[0]:
-        return NEED_ROOM, n_demand, 0, 0, 0, 0, 0
-    out_cross = np.empty(f.alive.shape[0], dtype=np.int64)
+        return NEED_ROOM, n_demand
+    out_cross = np.empty(n_firms, dtype=np.int64)
     made, _ = match_local(
         f.demand_domain, f.sector, f.absorptive, f.in_project, f.ready_until, f.ties,
         f.breadth_extra, f.breadth_until, f.support_until, f.support_cap, f.support_rate,
@@ -115,19 +117,55 @@ def lone_phases_2_to_5(firms, n_firms, smes, n_smes, projects, n_projects, front
         p.search_breadth, p.reservation, p.w_capability, p.w_experience, p.w_reputation,
         p.tie_bonus, p.project_value_median, p.project_value_sigma, p.duration_max,
         p.cross_region_share, out_cross)
-    n = n_projects + made
-    done = np.empty(n, dtype=np.bool_)
-    success = np.empty(n, dtype=np.bool_)
-    foreign = np.empty(n, dtype=np.bool_)
+    return made, n_demand
+
+
+@njit(cache=True)
+def lone_phases_2_to_5(firms, n_firms, smes, n_smes, projects, n_projects, frontier,
+                       sector_productivity, region_index, q, stream, params):
+    """Phases 2-5 of quarter ``q`` in one call, for a region without instruments.
+
+    :func:`lone_demand_and_match`, then :func:`lone_execute_and_dynamics` (arguments as
+    theirs). Returns ``(NEED_ROOM, demand count, 0, 0, 0, 0, 0)`` as the first does, else
+    (projects started, demand count, project rows kept, finished, succeeded, SME exits,
+    firm exits).
+    """
+    made, n_demand = lone_demand_and_match(firms, n_firms, smes, n_smes, projects,
+                                           n_projects, frontier, region_index, q, stream,
+                                           params)
+    if made == NEED_ROOM:
+        return NEED_ROOM, n_demand, 0, 0, 0, 0, 0
+    return (made, n_demand) + lone_execute_and_dynamics(
+        firms, n_firms, smes, n_smes, projects, n_projects + made, frontier,
+        sector_productivity, region_index, q, stream, params)
+
+
+@njit(cache=True)
+def lone_execute_and_dynamics(firms, n_firms, smes, n_smes, projects, n_projects, frontier,
+                              sector_productivity, region_index, q, stream, params):
+    """Phases 4 and 5 of quarter ``q``: execution, then firm and SME dynamics.
+
+    Arguments as for :func:`lone_demand_and_match`. The finished projects are dropped.
+
+    Returns:
+        (project rows kept, finished, succeeded, SME exits, firm exits)
+
+    """
+    f = firm_rows(firms, n_firms)
+    s = sme_rows(smes, n_smes)
+    pr = project_rows(projects, n_projects)
+    p = LoneParams(*params)
+    done = np.empty(n_projects, dtype=np.bool_)
+    success = np.empty(n_projects, dtype=np.bool_)
+    foreign = np.empty(n_projects, dtype=np.bool_)
     finished, won = execute(
-        pr.client_region[:n], pr.client[:n], pr.provider[:n], pr.domain[:n], pr.sector[:n],
-        pr.client_absorptive[:n], pr.value[:n], pr.end_q[:n], s.alive, s.busy,
-        s.capability, s.experience, s.reputation, s.cash, s.last_success_q, s.successes,
-        f.sector, f.maturity, f.productivity, f.in_project, f.ties, frontier, region_index, q,
-        stream, p.success_intercept, p.success_capability, p.success_absorptive,
-        p.success_experience, p.capability_gain, p.experience_gain, p.reputation_gain,
-        p.reputation_loss, p.project_margin, p.maturity_gain, p.productivity_gain, done,
-        success, foreign)
+        pr.client_region, pr.client, pr.provider, pr.domain, pr.sector, pr.client_absorptive,
+        pr.value, pr.end_q, s.alive, s.busy, s.capability, s.experience, s.reputation,
+        s.cash, s.last_success_q, s.successes, f.sector, f.maturity, f.productivity,
+        f.in_project, f.ties, frontier, region_index, q, stream, p.success_intercept,
+        p.success_capability, p.success_absorptive, p.success_experience, p.capability_gain,
+        p.experience_gain, p.reputation_gain, p.reputation_loss, p.project_margin,
+        p.maturity_gain, p.productivity_gain, done, success, foreign)
     kept = drop_finished(pr, done)
     sme_deaths = _sme_dynamics(
         s.alive, s.employees, s.birth_q, s.death_q, s.cash, s.neg_cash_quarters, q, stream,
@@ -137,7 +175,7 @@ def lone_phases_2_to_5(firms, n_firms, smes, n_smes, projects, n_projects, front
         f.alive, f.sector, f.employees, f.productivity, f.death_q, sector_productivity, q,
         stream, p.growth_scale, p.growth_size_exponent, p.competition, p.firm_death_rate,
         p.exit_productivity)
-    return kept, n_demand, made, finished, won, sme_deaths, firm_deaths
+    return kept, finished, won, sme_deaths, firm_deaths
 
 
 @njit(cache=True)
@@ -179,12 +217,12 @@ def _keep_rows(column, done, kept, fill):
 
 
 @njit(cache=True)
-def lone_phases_6_to_8(firms, n_firms, smes, n_smes, new_firms, new_smes, sector_basic_share,
+def lone_enter_learn_observe(firms, n_firms, smes, n_smes, new_firms, new_smes, sector_basic_share,
                        frontier, sector_ids, sector_cum_weights, maturity_exponent,
                        newborn_age_cdf, region_index, q, stream, params, enabling_window):
     """Phases 6-8 of quarter ``q``: entry, learning, observation.
 
-    Columns and rows in use as for :func:`lone_phases_2_to_5`; the entrants are the last
+    Columns and rows in use as for :func:`lone_demand_and_match`; the entrants are the last
     ``new_firms`` and ``new_smes`` of those rows (the caller has added them). The SME
     counts are observed only from quarter 0 on (zeros in the spin-up).
 
@@ -238,3 +276,13 @@ def sme_rows(columns, n):
         s.alive[:n], s.employees[:n], s.birth_q[:n], s.death_q[:n], s.capability[:n],
         s.experience[:n], s.reputation[:n], s.cash[:n], s.neg_cash_quarters[:n], s.busy[:n],
         s.orientation[:n], s.last_success_q[:n], s.successes[:n])
+
+
+@njit(cache=True)
+def project_rows(columns, n):
+    """Return the first ``n`` rows of the columns of :class:`ProjectArrays`, as one."""
+    pr = ProjectArrays(*columns)
+    return ProjectArrays(
+        pr.client_region[:n], pr.client[:n], pr.provider[:n], pr.domain[:n], pr.sector[:n],
+        pr.client_absorptive[:n], pr.value[:n], pr.subsidy[:n], pr.instrument[:n],
+        pr.start_q[:n], pr.end_q[:n])
