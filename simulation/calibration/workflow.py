@@ -118,9 +118,9 @@ def code_version() -> str:
 
 
 FIT_SOURCES = ("__init__.py", "agents.py", "calendar.py", "compiled.py", "errors.py",
-               "fitted.py", "params.py", "region.py", "regions.py", "resources.py", "rng.py",
-               "schedule.py", "state.py", "taxonomy.py", "calibration/*.py",
-               "instruments/*.py", "kernels/*.py")
+               "fitted.py", "instrument_types.py", "params.py", "region.py", "regions.py",
+               "resources.py", "rng.py", "schedule.py", "state.py", "taxonomy.py",
+               "calibration/*.py", "instruments/*.py", "kernels/*.py")
 """Package sources a fit depends on: the model and the calibration code (globs). Not the
 CLI, sweeps, comparisons or outputs: changing those leaves fitted files current
 (tests/test_calibration.py checks that every module a fit imports is listed)."""
