@@ -124,8 +124,11 @@ class Ecosystem(QuarterlyModel):
         self.quarter = -1  # the last quarter simulated: none yet (see QuarterlyModel)
 
     def _share_timings(self) -> None:
-        """Make every region add its phase times to one table, the ecosystem's."""
-        self.timings = next(iter(self.regions.values())).timings
+        """Make every region add its phase times to one table, the ecosystem's, from now on.
+
+        (What the regions' spin-ups took stays in their own tables.)
+        """
+        self.timings: dict[str, float] = {}
         for r in self.regions.values():
             r.timings = self.timings
 
