@@ -15,7 +15,6 @@ import json
 import os
 import platform
 import shutil
-import subprocess
 import sys
 import tempfile
 import tomllib
@@ -28,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from . import __version__
+from .checkout import git_commit
 from .fitted import calibration_used
 from .posteriors import posterior_used
 from .runner import code_fingerprint, content_key, parameter_table, replicates_per_set
@@ -132,29 +132,6 @@ def environment() -> dict[str, Any]:
         "libraries": {"numpy": numpy.__version__, "numba": numba.__version__,
                       "mesa": mesa.__version__, "pandas": pd.__version__},
     }
-
-
-def git_commit() -> dict[str, Any] | None:
-    """Return the commit of the checkout the package runs from: short hash, and ``dirty``.
-
-    ``dirty`` is true where the work tree has uncommitted changes. None where there is no
-    such checkout (an installed wheel, a package copied elsewhere) or no git: the package's
-    parent folder must be the repository's top level, so a wheel installed inside some other
-    repository never reports that repository's commit.
-    """
-    root = Path(__file__).resolve().parents[1]
-
-    def git(*args: str) -> str:
-        return subprocess.run(["git", *args], capture_output=True, text=True, cwd=root,
-                              check=True, timeout=10).stdout.strip()
-
-    try:
-        if Path(git("rev-parse", "--show-toplevel")).resolve() != root:
-            return None
-        return {"commit": git("rev-parse", "--short", "HEAD"),
-                "dirty": bool(git("status", "--porcelain", "--untracked-files=no"))}
-    except (OSError, subprocess.SubprocessError):
-        return None
 
 
 def calibration_provenance(regions: Sequence[str], parameters: str) -> dict[str, Any]:

@@ -123,7 +123,7 @@ def test_no_commit_and_no_error_outside_a_checkout(fails, monkeypatch):
             raise FileNotFoundError("git")
         return subprocess.CompletedProcess(args, 0, stdout="/somewhere/else\n")
 
-    monkeypatch.setattr(outputs.subprocess, "run", fake)
+    monkeypatch.setattr(subprocess, "run", fake)
     assert outputs.git_commit() is None
 
 

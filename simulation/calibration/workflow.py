@@ -11,13 +11,13 @@ import datetime as dt
 import functools
 import hashlib
 import multiprocessing
-import subprocess
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
 from .. import __version__
+from ..checkout import git_commit
 from ..regions import default_calibration_dir
 from .fit import MODES, FitResult, calibrate, verdict
 from .store import fitted_path, read_fitted, write_fitted
@@ -101,25 +101,17 @@ def code_version() -> str:
     ``+changes`` is added when the package or the calibration inputs differ from the
     commit; the git part is 'unknown' outside a checkout.
     """
-    root = Path(__file__).resolve().parents[2]
     inputs = ["simulation", "calibration/regions.toml", "calibration/targets.toml",
               "calibration/data"]
-    try:
-        def git(*args: str) -> str:
-            return subprocess.run(["git", *args], capture_output=True, text=True, cwd=root,
-                                  check=True, timeout=10).stdout.strip()
-
-        commit = git("rev-parse", "--short", "HEAD")
-        changed = git("status", "--porcelain", "--", *inputs)
-        described = commit + ("+changes" if changed else "")
-    except (OSError, subprocess.SubprocessError):
-        described = "unknown"
+    state = git_commit(inputs, untracked=True)
+    described = ("unknown" if state is None
+                 else state["commit"] + ("+changes" if state["dirty"] else ""))
     return f"devise {__version__} (git {described})"
 
 
-FIT_SOURCES = ("__init__.py", "agents.py", "calendar.py", "compiled.py", "errors.py",
-               "fitted.py", "instrument_types.py", "params.py", "region.py", "regions.py",
-               "resources.py", "rng.py", "schedule.py", "state.py", "taxonomy.py",
+FIT_SOURCES = ("__init__.py", "agents.py", "calendar.py", "checkout.py", "compiled.py",
+               "errors.py", "fitted.py", "instrument_types.py", "params.py", "region.py",
+               "regions.py", "resources.py", "rng.py", "schedule.py", "state.py", "taxonomy.py",
                "calibration/*.py", "instruments/*.py", "kernels/*.py")
 """Package sources a fit depends on: the model and the calibration code (globs). Not the
 CLI, sweeps, comparisons or outputs: changing those leaves fitted files current
