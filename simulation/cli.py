@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import __version__
+from . import __version__, argtypes
 from .errors import InputError
 from .explore.command import add_parser as _add_explore
 from .resources import shipped_folder
@@ -61,14 +61,15 @@ _SCENARIO_ARGUMENT = ("scenario TOML file, or the name of a shipped scenario (de
 def _add_run(sub) -> None:
     run = sub.add_parser("run", help="run a scenario file and write its outputs")
     run.add_argument("scenario", type=Path, help=_SCENARIO_ARGUMENT)
-    run.add_argument("--replicates", type=_positive_int, help="override scenario.replicates")
-    run.add_argument("--seed", type=_seed, help="override scenario.seed")
-    run.add_argument("--scale", type=_scale, help="override scenario.scale (0 < x <= 1)")
+    run.add_argument("--replicates", type=argtypes.positive_int,
+                     help="override scenario.replicates")
+    run.add_argument("--seed", type=argtypes.seed, help="override scenario.seed")
+    run.add_argument("--scale", type=argtypes.scale, help="override scenario.scale (0 < x <= 1)")
     _add_parameters(run)
     run.add_argument("--out", type=Path, help="output folder (default runs/<scenario name>)")
     _add_overwrite(run)
     _add_workers(run, "parallel processes for replicates")
-    run.add_argument("--threads", type=_positive_int, default=1,
+    run.add_argument("--threads", type=argtypes.positive_int, default=1,
                      help="threads for each replicate's agent loops (default 1; same results "
                           "for any value; helps one large replicate on a many-core machine)")
     run.set_defaults(handler=_run)
@@ -81,10 +82,11 @@ def _add_compare(sub) -> None:
     compare.add_argument("policies", type=Path, nargs="+", metavar="policy",
                          help="policy scenario file(s) or shipped name(s), same regions and "
                               "horizon as base")
-    compare.add_argument("--replicates", type=_positive_int,
+    compare.add_argument("--replicates", type=argtypes.positive_int,
                          help="override the base's replicates (applies to all)")
-    compare.add_argument("--seed", type=_seed, help="override the base's seed (applies to all)")
-    compare.add_argument("--scale", type=_scale,
+    compare.add_argument("--seed", type=argtypes.seed,
+                         help="override the base's seed (applies to all)")
+    compare.add_argument("--scale", type=argtypes.scale,
                          help="override the base's scale, 0 < x <= 1 (applies to all)")
     _add_parameters(compare)
     compare.add_argument("--out", type=Path,
@@ -770,7 +772,7 @@ def _add_overwrite(parser: argparse.ArgumentParser) -> None:
 
 def _add_workers(parser: argparse.ArgumentParser, what: str) -> None:
     """Add the ``--workers`` option: a positive whole number, all cores by default."""
-    parser.add_argument("--workers", type=_positive_int, default=os.cpu_count() or 1,
+    parser.add_argument("--workers", type=argtypes.positive_int, default=os.cpu_count() or 1,
                         help=f"{what} (default: all cores)")
 
 
@@ -785,34 +787,6 @@ def _progress():
 
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                     TimeRemainingColumn(), console=_err(), transient=False)
-
-
-def _positive_int(text: str) -> int:
-    value = _parse(text, int, "a whole number >= 1")
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, found {text!r}")
-    return value
-
-
-def _seed(text: str) -> int:
-    value = _parse(text, int, "a whole number >= 0")
-    if not 0 <= value < 2**63:
-        raise argparse.ArgumentTypeError(f"expected a whole number in [0, 2**63), found {text!r}")
-    return value
-
-
-def _scale(text: str) -> float:
-    value = _parse(text, float, "a number in (0, 1]")
-    if not 0.0 < value <= 1.0:
-        raise argparse.ArgumentTypeError(f"expected a number in (0, 1], found {text!r}")
-    return value
-
-
-def _parse(text: str, kind: type, expected: str):
-    try:
-        return kind(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected {expected}, found {text!r}") from None
 
 
 if __name__ == "__main__":

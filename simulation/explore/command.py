@@ -16,6 +16,7 @@ import os
 import socket
 import sys
 
+from .. import argtypes
 from ..errors import InputError, did_you_mean
 from . import DEFAULT_REGION, DEFAULT_REPLICATES, DEFAULT_SCALE, DEFAULT_SCENARIO, ENV
 
@@ -28,8 +29,6 @@ DEFAULT_PORT = 8765
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     """Register ``explore`` with its options and handler on ``devise``'s sub-parsers."""
-    from ..cli import _positive_int, _scale  # the CLI's own checks (loaded by now)
-
     parser = subparsers.add_parser(
         "explore", help="open a browser page to try instrument budgets in one region "
                         "against business as usual (Solara; no Jupyter needed)")
@@ -46,9 +45,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--scenario", default=DEFAULT_SCENARIO, metavar="NAME",
                         help=f"shipped scenario the page starts with (default "
                              f"{DEFAULT_SCENARIO}; devise scenarios lists them)")
-    parser.add_argument("--scale", type=_scale, default=DEFAULT_SCALE,
+    parser.add_argument("--scale", type=argtypes.scale, default=DEFAULT_SCALE,
                         help=f"scale the page starts with (default {DEFAULT_SCALE:g})")
-    parser.add_argument("--replicates", type=_positive_int, default=DEFAULT_REPLICATES,
+    parser.add_argument("--replicates", type=argtypes.positive_int, default=DEFAULT_REPLICATES,
                         help=f"replicates the page starts with (default {DEFAULT_REPLICATES})")
     parser.set_defaults(handler=explore)
     return parser
