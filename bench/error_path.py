@@ -19,6 +19,10 @@ from pathlib import Path
 FILES = {
     "bad_toml.toml": "[scenario\nname = 'x'\n",
     "bad_key.toml": "[scenario]\nname = 'x'\nregions = ['ES13']\nscael = 0.1\n",
+    "ok.toml": "[scenario]\nname = 'ok'\nregions = ['ES13']\n",
+    "bad_value.toml": ("[scenario]\nname = 'y'\nregions = ['ES13']\n[[instruments]]\n"
+                       "type = 'innovation_voucher'\nbudget_per_year = 1e5\n"
+                       "voucher_value = 1e12\n"),
 }
 
 CASES = (
@@ -29,7 +33,9 @@ CASES = (
     ("run: invalid TOML", ["run", "bad_toml.toml"], 2),
     ("compare: missing policy file", ["compare", "bad_key.toml", "nonexistent.toml"], 2),
     ("calibrate: unknown region", ["calibrate", "--region", "ES31"], 2),
-    ("run: misspelled key (needs the model)", ["run", "bad_key.toml"], 2),
+    ("run: misspelled key", ["run", "bad_key.toml"], 2),
+    ("run: instrument value out of bounds", ["run", "bad_value.toml"], 2),
+    ("compare: misspelled key in a policy", ["compare", "ok.toml", "bad_key.toml"], 2),
 )
 
 
