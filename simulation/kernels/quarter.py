@@ -192,17 +192,13 @@ def drop_finished(pr, done):
             kept += 1
     if kept == n:
         return n
-    _keep_rows(pr.client_region, done, kept, 0)
-    _keep_rows(pr.client, done, kept, 0)
-    _keep_rows(pr.provider, done, kept, 0)
-    _keep_rows(pr.domain, done, kept, 0)
-    _keep_rows(pr.sector, done, kept, 0)
-    _keep_rows(pr.client_absorptive, done, kept, 0)
-    _keep_rows(pr.value, done, kept, 0)
-    _keep_rows(pr.subsidy, done, kept, 0)
-    _keep_rows(pr.instrument, done, kept, -1)
-    _keep_rows(pr.start_q, done, kept, 0)
-    _keep_rows(pr.end_q, done, kept, 0)
+    for column in (pr.client_region, pr.client, pr.provider, pr.domain, pr.sector,
+                   pr.start_q, pr.end_q):
+        _keep_rows(column, done, kept, np.int32(0))
+    _keep_rows(pr.instrument, done, kept, np.int32(-1))
+    _keep_rows(pr.client_absorptive, done, kept, np.float32(0.0))
+    _keep_rows(pr.value, done, kept, 0.0)
+    _keep_rows(pr.subsidy, done, kept, 0.0)
     return kept
 
 
