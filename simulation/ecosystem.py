@@ -9,7 +9,8 @@ import numpy as np
 
 from . import rng
 from .errors import InputError
-from .posteriors import PARAMETER_MODES, run_overrides
+from .params import PARAMETER_MODES
+from .posteriors import run_overrides
 from .region import InstrumentSpec, Outcomes, QuarterlyModel, RegionModel, Requests
 from .regions import region_codes
 from .schedule import run_quarter

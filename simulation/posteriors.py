@@ -31,10 +31,6 @@ from .regions import default_calibration_dir
 POSTERIOR_FOLDER = "posteriors"
 """Folder of the posterior files, inside the calibration folder."""
 
-PARAMETER_MODES = ("posterior", "point")
-"""``posterior``: one parameter set per pair of replicates, drawn from the region's posterior;
-``point``: the fitted point values of calibration/regions/CODE.toml."""
-
 REPLICATES_PER_SET = 2
 """Replicates that share one posterior parameter set (their random draws differ)."""
 

@@ -9,8 +9,6 @@ import pytest
 from simulation.errors import InputError
 from simulation.instrument_types import TYPES
 from simulation.instruments import INSTRUMENT_TYPES
-from simulation.params import PARAMETER_MODES
-from simulation.posteriors import PARAMETER_MODES as POSTERIOR_MODES
 from simulation.region import InstrumentSpec
 
 HEAD = "[scenario]\nname = 'x'\nregions = ['ES13', 'IE04']\n"
@@ -74,10 +72,6 @@ def test_every_instrument_class_carries_its_declaration_in_the_same_order():
     for kind, cls in INSTRUMENT_TYPES.items():
         assert cls.declared is TYPES[kind] and cls.kind == kind
         assert (cls.TARGET, cls.DELIVERY) == (TYPES[kind].target, TYPES[kind].delivery)
-
-
-def test_the_scenario_and_the_posteriors_know_the_same_parameter_modes():
-    assert PARAMETER_MODES == POSTERIOR_MODES
 
 
 @pytest.mark.parametrize("kind, params, split", [

@@ -27,7 +27,7 @@ import numpy as np
 from ..ecosystem import Ecosystem
 from ..instruments import INSTRUMENT_TYPES
 from ..region import BASELINE_YEAR
-from ..runner import TARGET_GROWTH, Series, build_ecosystem, content_key
+from ..runner import TARGET_GROWTH, Series, build_ecosystem, content_key, spin_up_key
 from ..scenario import Scenario, parse_scenario, scenario_document
 from ..sweep.functions import outputs_at
 
@@ -139,7 +139,7 @@ def spun_up(scenario: Scenario, replicate: int) -> Ecosystem:
     Kept for the next candidates of the same replicate in this process (at most
     :data:`SPIN_UPS_KEPT`); never stepped, only copied.
     """
-    key = (content_key(replace(scenario, instruments=())), replicate)
+    key = (spin_up_key(scenario), replicate)
     if key in _spun_up:
         _spun_up.move_to_end(key)
         return _spun_up[key]
