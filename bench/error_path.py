@@ -23,6 +23,8 @@ FILES = {
     "bad_value.toml": ("[scenario]\nname = 'y'\nregions = ['ES13']\n[[instruments]]\n"
                        "type = 'innovation_voucher'\nbudget_per_year = 1e5\n"
                        "voucher_value = 1e12\n"),
+    "bad_sweep.toml": "[sweep]\nname = 'x'\nbase = 'ok.toml'\ndesign = 'lhs'\nsampels = 10\n",
+    "bad_design.toml": "[design]\nname = 'x'\nbsae = 'ok.toml'\n",
 }
 
 CASES = (
@@ -36,6 +38,8 @@ CASES = (
     ("run: misspelled key", ["run", "bad_key.toml"], 2),
     ("run: instrument value out of bounds", ["run", "bad_value.toml"], 2),
     ("compare: misspelled key in a policy", ["compare", "ok.toml", "bad_key.toml"], 2),
+    ("sweep: misspelled key", ["sweep", "bad_sweep.toml"], 2),
+    ("design: misspelled key", ["design", "bad_design.toml"], 2),
 )
 
 

@@ -489,15 +489,16 @@ def _calibrate_posterior(codes: list[str], args: argparse.Namespace) -> int:
 
 def _sweep(args: argparse.Namespace) -> int:
     read_toml(args.file)
-    compiling = _first_compile()
+    from .sweep.spec import load_sweep  # the sweep table's keys are checked before the model
+
+    compiling = _first_compile()  # before anything imports the model, which compiles kernels
+    spec = load_sweep(args.file)
     from .runner import check_inputs
     from .sweep.execute import execute_sweep, point_means, prepare_sweep
     from .sweep.functions import DeviseRun
     from .sweep.report import summarise_sweep, write_sensitivity
     from .sweep.sensitivity import analyse, check_analysis
-    from .sweep.spec import load_sweep
 
-    spec = load_sweep(args.file)
     if args.analyse:
         check_analysis(spec)
     if isinstance(spec.function, DeviseRun):
@@ -533,14 +534,15 @@ def _sweep(args: argparse.Namespace) -> int:
 
 def _design(args: argparse.Namespace) -> int:
     read_toml(args.file)
-    compiling = _first_compile()
+    from .design.spec import load_design  # the design table's keys are checked before the model
+
+    compiling = _first_compile()  # before anything imports the model, which compiles kernels
+    spec = load_design(args.file)
     from .design.evaluate import DesignRun
     from .design.output import summary_text, write_design
     from .design.search import prepare_design, run_design
-    from .design.spec import load_design
     from .runner import check_inputs
 
-    spec = load_design(args.file)
     simulated = isinstance(spec.function, DesignRun)
     if simulated:
         check_inputs(spec.function.base)

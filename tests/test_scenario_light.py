@@ -67,6 +67,25 @@ def test_a_faulty_scenario_fails_with_its_message_before_the_model_is_imported(t
     assert result["heavy"] == [], f"imported {result['heavy']} to check a scenario file"
 
 
+def test_a_faulty_sweep_or_design_file_fails_before_the_model_is_imported(tmp_path):
+    base = tmp_path / "base.toml"
+    base.write_text(HEAD + VOUCHER)
+    (tmp_path / "sweep.toml").write_text("[sweep]\nname = 'x'\nbase = 'base.toml'\n"
+                                         "design = 'lhs'\nsampels = 10\n")
+    (tmp_path / "design.toml").write_text("[design]\nname = 'x'\nbsae = 'base.toml'\n")
+    calls = [["sweep", "sweep.toml"], ["sensitivity", "sweep.toml"], ["design", "design.toml"]]
+    proc = subprocess.run([sys.executable, "-c", _PROBE, json.dumps(calls)], cwd=tmp_path,
+                          capture_output=True, text=True, check=True)
+    result = json.loads(proc.stdout)
+    assert result["codes"] == [2, 2, 2]
+    sweep = ("error: sweep.toml: sweep.sampels: expected a known key, found an unknown key "
+             "(did you mean 'samples'?)")
+    design = ("error: design.toml: design.bsae: expected a known key, found an unknown key "
+              "(did you mean 'base'?)")
+    assert [" ".join(e.split()) for e in result["errors"]] == [sweep, sweep, design]
+    assert result["heavy"] == [], f"imported {result['heavy']} to check a sweep or design file"
+
+
 def test_every_instrument_class_carries_its_declaration_in_the_same_order():
     assert list(INSTRUMENT_TYPES) == list(TYPES)
     for kind, cls in INSTRUMENT_TYPES.items():

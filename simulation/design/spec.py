@@ -44,16 +44,17 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError, did_you_mean
-from ..instruments import INSTRUMENT_TYPES
+from ..instrument_types import TYPES
 from ..params import param_problem
-from ..runner import code_fingerprint
 from ..scenario import load_scenario, no_unknown_keys, parse_scenario, show_value
 from ..sweep.spec import check_types, require
 from ..tomlfiles import read_toml
-from .evaluate import DesignRun, EvaluationFunction, Synthetic, base_document
+
+if TYPE_CHECKING:
+    from .evaluate import EvaluationFunction
 
 TARGET_YEARS = (2021, 2022)
 """Years whose fourth quarter a design may target."""
@@ -119,6 +120,8 @@ class DesignSpec:
         the number of trials (raising it resumes the search and adds batches), nor the
         robustness check (its store is named by its own settings).
         """
+        from ..runner import code_fingerprint
+
         return {**self.function.content(), "code": code_fingerprint(), "seed": self.seed,
                 "replicates": self.replicates, "required": self.required,
                 "variables": [_describe(v) for v in self.variables], "sampler": self.sampler,
@@ -176,6 +179,8 @@ def load_design(path: str | Path) -> DesignSpec:
              f"({optimiser['batch']})", trials)
     base = _base(head, path, file, target_year)
     items, variables = _instruments(doc.get("instruments"), base, file)
+    from .evaluate import DesignRun, Synthetic  # the model: once the design's own keys passed
+
     if "function" in head:
         effects = head.get("synthetic_effects")
         require(isinstance(effects, list) and len(effects) == len(items)
@@ -197,6 +202,8 @@ def load_design(path: str | Path) -> DesignSpec:
 
 def _base(head: Mapping[str, Any], path: Path, file: str, target_year: int):
     """Return the business-as-usual scenario the design runs (base file with the overrides)."""
+    from .evaluate import base_document
+
     if "function" in head:
         require(head["function"] == "synthetic" and "base" not in head, file,
                  "design.function", "'synthetic' (and no base)", head["function"])
@@ -244,14 +251,14 @@ def _instruments(value: Any, base, file: str) -> tuple[list[dict[str, Any]], tup
         if not isinstance(item, dict):
             raise InputError(file, at, "a table", show_value(item))
         kind = item.get("type")
-        if kind not in INSTRUMENT_TYPES:
+        if kind not in TYPES:
             raise InputError(file, f"{at}.type", "an instrument type", show_value(kind),
-                             did_you_mean(kind, INSTRUMENT_TYPES))
+                             did_you_mean(kind, TYPES))
         vary = item.get("vary")
         if not isinstance(vary, dict) or not vary:
             raise InputError(file, f"{at}.vary", "a table of bounds of one or more parameters",
                              show_value(vary))
-        declared = INSTRUMENT_TYPES[kind].declared_params()
+        declared = TYPES[kind].declared_params()
         label = item.get("name", f"{kind} {k}")
         fixed = {key: v for key, v in item.items() if key != "vary"} | {"name": label}
         for name, bounds in vary.items():
@@ -298,6 +305,8 @@ def _variable(bounds: Any, path: str, k: int, name: str, param, file: str, at: s
 def _check_corners(items: list[dict[str, Any]], variables: list[Variable], base,
                    file: str) -> None:
     """Parse the instruments at their low and high bounds as a scenario would (names kept)."""
+    from .evaluate import base_document
+
     head = dict(base_document(base)["scenario"])
     for corner in ("low", "high"):
         tables = [dict(item) for item in items]

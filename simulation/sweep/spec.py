@@ -45,14 +45,15 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError, did_you_mean
 from ..params import Param, param_problem
-from ..runner import code_fingerprint
 from ..scenario import load_scenario, no_unknown_keys, show_value
 from ..tomlfiles import read_toml
-from .functions import DeviseRun, Ishigami, RunFunction
+
+if TYPE_CHECKING:
+    from .functions import RunFunction
 
 DESIGNS = ("sobol", "morris", "lhs", "factorial")
 """Designs a sweep file may name."""
@@ -64,7 +65,7 @@ _SWEEP_KEYS = {
     "parameters": str,
 }
 _FACTOR_KEYS = ("path", "bounds", "levels")
-_TEST_FUNCTIONS = {"ishigami": Ishigami}
+_TEST_FUNCTIONS = ("ishigami",)
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,7 @@ class SweepSpec:
         raising them resumes the sweep and runs only the new replicates. Not the name,
         chunk size or analysis settings, which change no run.
         """
+        from ..runner import code_fingerprint
         from .design import design_points  # design.py imports this module
 
         points = design_points(self)
@@ -216,13 +218,18 @@ def _analysis(table: Any, function: RunFunction, file: str) -> dict[str, Any]:
 
 
 def _function(head: dict[str, Any], path: Path, file: str) -> RunFunction:
-    """Return the run function: a test function by name, or the simulator on the base scenario."""
+    """Return the run function: a test function by name, or the simulator on the base scenario.
+
+    The run functions import the model: only once the sweep table's own keys have passed.
+    """
+    from .functions import DeviseRun, Ishigami
+
     if "function" in head:
         name = head["function"]
         if name not in _TEST_FUNCTIONS or "base" in head:
             raise InputError(file, "sweep.function", f"one of {', '.join(_TEST_FUNCTIONS)} "
                              "(and no base)", show_value(name))
-        return _TEST_FUNCTIONS[name]()
+        return Ishigami()
     if "base" not in head:
         raise InputError(file, "sweep.base", "a base scenario file (or function = 'ishigami')")
     base = load_scenario(path.parent / head["base"])
