@@ -132,6 +132,9 @@ def _add_sweeps(sub) -> None:
         sweep.add_argument("--out", type=Path, help="output folder (default runs/sweep-<name>)")
         _add_executor(sweep)
         _add_overwrite(sweep)
+        sweep.add_argument("--figure", action="store_true",
+                           help="also draw points.png: the headline output at each design point "
+                                "against each factor")
         sweep.set_defaults(handler=_sweep, analyse=name == "sensitivity")
 
 
@@ -190,6 +193,7 @@ def _add_scenarios(sub) -> None:
 def _run(args: argparse.Namespace) -> int:
     path = _scenario_file(args.scenario)
     compiling = _first_compile()
+    _warm_workers(args, compiling)
     from .scenario import load_scenario
 
     scenario = load_scenario(path).with_overrides(  # checked before the model is imported
@@ -300,6 +304,7 @@ def _compare(args: argparse.Namespace) -> int:
     base_path = _scenario_file(args.base)
     policy_paths = [_scenario_file(path) for path in args.policies]
     compiling = _first_compile()
+    _warm_workers(args, compiling)
     from .scenario import check_scenario, load_scenario
 
     for path in (base_path, *policy_paths):
@@ -462,6 +467,8 @@ def _calibrate_posterior(codes: list[str], args: argparse.Namespace) -> int:
     Each region's simulations run on ``--workers`` processes (or Dask); current posteriors
     are skipped.
     """
+    if _kernels_cached():
+        _warm_workers(args, None)
     from .calibration.posterior import calibrate_posterior, posterior_is_current, write_posterior
 
     skipped = [c for c in codes if not args.force and posterior_is_current(c, args.mode)]
@@ -492,14 +499,16 @@ def _sweep(args: argparse.Namespace) -> int:
     from .sweep.spec import load_sweep  # the sweep table's keys are checked before the model
 
     compiling = _first_compile()  # before anything imports the model, which compiles kernels
+    _warm_workers(args, compiling)
     spec = load_sweep(args.file)
     from .runner import check_inputs
     from .sweep.execute import execute_sweep, point_means, prepare_sweep
     from .sweep.functions import DeviseRun
     from .sweep.report import summarise_sweep, write_sensitivity
-    from .sweep.sensitivity import analyse, check_analysis
 
     if args.analyse:
+        from .sweep.sensitivity import analyse, check_analysis
+
         check_analysis(spec)
     if isinstance(spec.function, DeviseRun):
         check_inputs(spec.function.base)
@@ -523,7 +532,7 @@ def _sweep(args: argparse.Namespace) -> int:
         stored = execute_sweep(sweep, args.workers, args.scheduler, args.dask_local,
                                lambda done, total: bar.update(task, completed=done))
     _err().print(f"done in {time.perf_counter() - started:.1f} s", highlight=False)
-    print(summarise_sweep(spec, stored, design, out), end="")
+    print(summarise_sweep(spec, stored, design, out, args.figure), end="")
     if args.analyse:
         result = analyse(spec, point_means(spec, stored), list(spec.analysis_outputs()), design,
                          spec.resamples, spec.conf_level)
@@ -537,6 +546,7 @@ def _design(args: argparse.Namespace) -> int:
     from .design.spec import load_design  # the design table's keys are checked before the model
 
     compiling = _first_compile()  # before anything imports the model, which compiles kernels
+    _warm_workers(args, compiling)
     spec = load_design(args.file)
     from .design.evaluate import DesignRun
     from .design.output import summary_text, write_design
@@ -718,12 +728,35 @@ def _first_compile() -> float | None:
     set by :func:`simulation.compiled.use_current_cache`) is missing or empty. Called before
     the heavy imports, which compile the first kernels.
     """
-    folder = os.environ.get("NUMBA_CACHE_DIR")
-    if not folder or (Path(folder).is_dir() and any(Path(folder).iterdir())):
+    if _kernels_cached():
         return None
+    folder = os.environ["NUMBA_CACHE_DIR"]
     _err().print(f"first run on this machine: compiling the simulation kernels ({COMPILE_TIME}; "
                  f"once: they are cached in {_escape(folder)})", highlight=False)
     return time.perf_counter()
+
+
+def _kernels_cached() -> bool:
+    """Whether the kernels are compiled for the current sources (or it is not ours to know).
+
+    That is, numba's cache folder ``$NUMBA_CACHE_DIR`` is not empty, or not set.
+    """
+    folder = os.environ.get("NUMBA_CACHE_DIR")
+    return not folder or (Path(folder).is_dir() and any(Path(folder).iterdir()))
+
+
+def _warm_workers(args: argparse.Namespace, compiling: float | None) -> None:
+    """Start the forkserver local worker processes fork from, with the model imported.
+
+    Only for a command that will run on several local processes (a Dask LocalCluster's
+    workers fork from it too) and whose kernels are compiled already (a first run compiles
+    them in this process first, and its workers spawn as before). See
+    :mod:`simulation.workers`.
+    """
+    if compiling is None and args.workers > 1 and not getattr(args, "scheduler", None):
+        from .workers import start
+
+        start(("distributed",) if getattr(args, "dask_local", False) else ())
 
 
 def _compile_kernels(scenario, threads: int, started: float) -> None:

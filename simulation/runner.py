@@ -14,7 +14,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import math
-import multiprocessing
 import os
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -34,6 +33,7 @@ from .posteriors import REPLICATES_PER_SET, check_posteriors, run_overrides
 from .region import BASELINE_YEAR, SERIES, InstrumentSpec
 from .regions import default_calibration_dir
 from .scenario import Scenario
+from .workers import context as workers_context
 
 TARGET_GROWTH = 0.15
 """The DEVISE target: +15% enabling SMEs against 2018Q4."""
@@ -215,8 +215,7 @@ def run_scenarios(
                 for i, frame in zip(indices, simulate_together(together, r), strict=True):
                     finish(i, r, frame)
     else:
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context,
+        with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=workers_context(),
                                  initializer=set_threads, initargs=(threads,)) as pool:
             futures = {pool.submit(simulate_together, together, r): (indices, r)
                        for indices, r, together in jobs}

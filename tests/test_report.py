@@ -37,7 +37,7 @@ def folders(tmp_path_factory):
     assert main(["compare", str(tmp / "base.toml"), str(tmp / "mix.toml"), "--out",
                  str(made["compare"]), "--workers", "1"]) == 0
     assert main(["sensitivity", str(tmp / "ish.toml"), "--out", str(made["sweep"]),
-                 "--workers", "1"]) == 0
+                 "--workers", "1", "--figure"]) == 0
     return made
 
 
@@ -184,7 +184,7 @@ def test_sweep_folder(folders, tmp_path):
 def test_a_simulator_sweep_reports_its_scale_points_and_calibration(tmp_path):
     out = tmp_path / "sweep"
     spec = small_devise_file(tmp_path, samples=3, counterfactual="true")
-    assert main(["sweep", str(spec), "--out", str(out), "--workers", "1"]) == 0
+    assert main(["sweep", str(spec), "--out", str(out), "--workers", "1", "--figure"]) == 0
     summary = (out / "summary.txt").read_text()
     assert "5% scale" in summary and "spend: mean over points EUR " in summary
     manifest = json.loads((out / "manifest.json").read_text())

@@ -177,6 +177,15 @@ def test_a_store_not_holding_exactly_the_planned_runs_is_refused(tmp_path, capsy
     assert f"1 run(s) {problem}" in err and "--overwrite" in err and "Traceback" not in err
 
 
+def test_a_sweep_draws_its_figure_only_when_asked(tmp_path):
+    path = ishigami_file(tmp_path, design="lhs", samples=16)
+    plain, drawn = tmp_path / "plain", tmp_path / "drawn"
+    assert main(["sweep", str(path), "--out", str(plain), "--workers", "1"]) == 0
+    assert (plain / "points.csv").exists() and not (plain / "points.png").exists()
+    assert main(["sweep", str(path), "--out", str(drawn), "--workers", "1", "--figure"]) == 0
+    assert (drawn / "points.png").stat().st_size > 10_000
+
+
 def test_rerunning_a_finished_sweep_computes_nothing(tmp_path):
     spec = load_sweep(ishigami_file(tmp_path, design="lhs", samples=16))
     first = run_sweep(spec, tmp_path / "out", workers=1)

@@ -6,9 +6,6 @@ import itertools
 
 import numpy as np
 import pandas as pd
-from SALib.sample import morris as morris_sample
-from SALib.sample import sobol as sobol_sample
-from scipy.stats import qmc
 
 from .spec import SweepSpec
 
@@ -21,15 +18,21 @@ def design_points(spec: SweepSpec) -> pd.DataFrame:
     are exactly the design for ``samples / 2`` (used by the convergence check). Morris:
     ``samples`` trajectories of ``D + 1`` points on a ``levels``-level grid. Latin
     hypercube: ``samples`` points (scipy, seeded). Factorial: every combination of levels.
-    Whole-number parameters are rounded.
+    Whole-number parameters are rounded. Each design imports only its own sampler.
     """
     problem = spec.problem()
     if spec.design == "sobol":
+        from SALib.sample import sobol as sobol_sample
+
         x = sobol_sample.sample(problem, spec.samples, calc_second_order=spec.second_order,
                                 scramble=False, seed=spec.seed)
     elif spec.design == "morris":
+        from SALib.sample import morris as morris_sample
+
         x = morris_sample.sample(problem, spec.samples, num_levels=spec.levels, seed=spec.seed)
     elif spec.design == "lhs":
+        from scipy.stats import qmc
+
         unit = qmc.LatinHypercube(d=len(spec.factors), seed=spec.seed).random(spec.samples)
         x = qmc.scale(unit, [f.low for f in spec.factors], [f.high for f in spec.factors])
     else:

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import gc
 import math
-import multiprocessing
 import time
 import traceback
 from collections import deque
@@ -44,6 +43,7 @@ import pandas as pd
 
 from ..errors import InputError
 from ..folders import claim_folder
+from ..workers import context as workers_context
 from .functions import RunFunction
 from .spec import SweepSpec
 from .store import ResultStore, run_id
@@ -271,7 +271,9 @@ def _dask_executor(workers: int, scheduler: str | None) -> Iterator[Executor]:
         with client:
             yield client.get_executor()
     else:
-        with dask.config.set(QUIET_WORKERS), LocalCluster(
+        method = {"distributed.worker.multiprocessing-method":
+                  workers_context().get_start_method()}  # forked warm where it can be
+        with dask.config.set(QUIET_WORKERS | method), LocalCluster(
                 n_workers=workers, threads_per_worker=1, processes=True,
                 dashboard_address=None) as cluster, Client(cluster) as client:
             yield client.get_executor()
@@ -304,7 +306,7 @@ def _pool_round(function: RunFunction, paths: list[str], queue: deque[list[Run]]
     """
     lost: list[list[Run]] = []
     broken = False
-    context = multiprocessing.get_context("spawn")
+    context = workers_context()
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         in_flight: dict[Any, list[Run]] = {}
         while in_flight or (queue and not broken):
@@ -336,7 +338,7 @@ def run_alone(function: RunFunction, paths: Sequence[str], run: Run) -> pd.DataF
             start here, whatever they run: nothing to record against the run).
 
     """
-    context = multiprocessing.get_context("spawn")
+    context = workers_context()
     receiver, sender = context.Pipe(duplex=False)
     process = context.Process(target=_run_and_send, args=(sender, function, paths, [run]))
     start = time.perf_counter()

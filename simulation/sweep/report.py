@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -12,8 +13,10 @@ from .. import formatting
 from ..outputs import calibration_provenance, environment, staged
 from .discovery import describe, prim_box
 from .execute import point_means
-from .sensitivity import Sensitivity
 from .spec import SweepSpec, point_outputs
+
+if TYPE_CHECKING:
+    from .sensitivity import Sensitivity
 
 TARGET_OUTPUT = "target_met"
 """The run output scenario discovery explains (1 where the DEVISE target is met)."""
@@ -57,13 +60,13 @@ def run_scale(spec: SweepSpec) -> float | None:
 
 
 def summarise_sweep(spec: SweepSpec, runs: pd.DataFrame, design: pd.DataFrame,
-                    out: Path) -> str:
-    """Write points.csv, summary.txt, manifest.json (provenance) and points.png; return the summary.
+                    out: Path, figure: bool = False) -> str:
+    """Write points.csv, summary.txt and manifest.json (provenance); return the summary.
 
-    A reduced-scale sweep of the simulator says so (:func:`formatting.scale_note`).
+    With ``figure``, also points.png (matplotlib: about a second and a half of a sweep's
+    fixed cost, so only when asked). A reduced-scale sweep of the simulator says so
+    (:func:`formatting.scale_note`).
     """
-    from ..plotting import save, sweep_figure
-
     means = point_means(spec, runs)
     failed = runs[runs["error"] != ""]
     lines = [f"sweep {spec.name}: {spec.design} design, {len(design)} points x "
@@ -91,7 +94,9 @@ def summarise_sweep(spec: SweepSpec, runs: pd.DataFrame, design: pd.DataFrame,
         points.to_csv(folder / "points.csv")
         (folder / "summary.txt").write_text(text)
         (folder / "manifest.json").write_text(json.dumps(sweep_manifest(spec, runs), indent=2))
-        if output in points and points[output].notna().any():
+        if figure and output in points and points[output].notna().any():
+            from ..plotting import save, sweep_figure
+
             save(sweep_figure(points, list(design.columns), output, scale, spec.replicates,
                               effect=output in EFFECT_OUTPUTS), folder / FIGURE)
     return text

@@ -1,0 +1,61 @@
+"""Worker processes that start with the model already imported.
+
+Sweeps, replicates and single-run retries run in worker processes. A spawned worker is a
+fresh interpreter that imports the model again (about 2.7 s of CPU on the development
+machine, each); a worker forked from a *forkserver* inherits the modules the forkserver
+imported once. :func:`start` launches that forkserver as a command begins, so its imports
+run beside the command's own; :func:`context` is what every pool is built with.
+
+Workers must see the environment of the process that asks for them (``DEVISE_*`` variables,
+numba settings, ``sys.path``). A forkserver keeps the environment it was started with, so
+:func:`context` hands it out only while the calling process's environment and path are
+those the forkserver started with; otherwise (a test or notebook that changed them since,
+a forkserver never started) it falls back to spawning, as before. Results never depend on
+the choice: a run's numbers come from its seed alone.
+"""
+
+from __future__ import annotations
+
+import atexit
+import multiprocessing
+import os
+import sys
+from multiprocessing import forkserver
+from multiprocessing.context import BaseContext
+
+RUN_PATH = ("simulation.sweep.execute", "simulation.sweep.functions", "simulation.runner")
+"""Modules every worker needs: the run function, the executor and the model behind them."""
+
+_started_with: tuple[dict[str, str], list[str]] | None = None
+
+
+def start(extra: tuple[str, ...] = ()) -> None:
+    """Start this process's forkserver now, importing :data:`RUN_PATH` and ``extra``.
+
+    ``extra`` names further modules its workers need (``distributed`` for a Dask
+    LocalCluster). Call it early, from a command's entry point: the imports happen in the
+    forkserver's own process, in the background. Called again with the same environment
+    and path it does nothing; after they changed (a command run in-process by a test or a
+    notebook) it replaces the forkserver by one that has them.
+    """
+    global _started_with
+    now = (dict(os.environ), list(sys.path))
+    if _started_with == now:
+        return
+    if _started_with is None:
+        # Wait for it at exit (the standard library's own stop, which its tests use): the
+        # forkserver reaps the workers it forked, so their CPU time, and its own, is counted
+        # against this process (``time``, ``getrusage``), as a spawned worker's is.
+        atexit.register(forkserver._forkserver._stop)
+    else:
+        forkserver._forkserver._stop()
+    forkserver.set_forkserver_preload([*RUN_PATH, *extra])
+    forkserver.ensure_running()
+    _started_with = now
+
+
+def context() -> BaseContext:
+    """Return the multiprocessing context worker pools should use (see the module docstring)."""
+    if _started_with == (dict(os.environ), list(sys.path)):
+        return multiprocessing.get_context("forkserver")
+    return multiprocessing.get_context("spawn")

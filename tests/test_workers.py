@@ -1,0 +1,47 @@
+"""Worker processes fork warm from a forkserver, or spawn when that would be wrong."""
+
+from __future__ import annotations
+
+import os
+
+import pandas as pd
+
+from simulation import workers
+from simulation.sweep.execute import run_sweep
+from simulation.sweep.spec import load_sweep
+from test_sweep import small_devise_file
+
+
+def test_workers_spawn_until_a_forkserver_is_started_and_when_the_environment_changed(
+        monkeypatch):
+    monkeypatch.setattr(workers, "_started_with", None)
+    assert workers.context().get_start_method() == "spawn"
+    workers.start()
+    assert workers.context().get_start_method() == "forkserver"
+    monkeypatch.setenv("DEVISE_WORKERS_TEST", "changed")  # the forkserver would not see it
+    assert workers.context().get_start_method() == "spawn"
+    monkeypatch.delenv("DEVISE_WORKERS_TEST")
+    monkeypatch.syspath_prepend("/nowhere")  # nor this path
+    assert workers.context().get_start_method() == "spawn"
+
+
+def test_a_forkserver_started_again_after_the_environment_changed_has_the_new_one(
+        tmp_path, monkeypatch):
+    workers.start()
+    monkeypatch.setenv("DEVISE_WORKERS_TEST", "seen")
+    workers.start()
+    context = workers.context()
+    assert context.get_start_method() == "forkserver"
+    with context.Pool(1) as pool:
+        assert pool.apply(os.getenv, ("DEVISE_WORKERS_TEST",)) == "seen"
+
+
+def test_forked_workers_give_what_one_process_gives(tmp_path):
+    workers.start()
+    assert workers.context().get_start_method() == "forkserver"
+    spec = load_sweep(small_devise_file(tmp_path, samples=3))
+    forked = run_sweep(spec, tmp_path / "forked", workers=2)
+    alone = run_sweep(spec, tmp_path / "alone", workers=1)
+    cols = ["run_id", "point", "replicate", "enabling", "growth", "spend", "dii_basic_share"]
+    assert (forked["error"] == "").all()
+    pd.testing.assert_frame_equal(forked[cols], alone[cols])
