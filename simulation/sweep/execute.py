@@ -245,10 +245,13 @@ def _dask_results(function: RunFunction, paths: list[str], chunks: list[list[Run
 
 QUIET_WORKERS = {"distributed.worker.profile.enabled": False,
                  "distributed.worker.memory.monitor-interval": "1s",
-                 "distributed.admin.system-monitor.interval": "5s"}
-"""Dask settings of a LocalCluster's workers: no statistical profiler sampling the running
-task's stack every 10 ms (it slowed each run by about 10% on two cores), and the memory and
-system monitors polled every second or five instead of every 100 or 500 ms."""
+                 "distributed.admin.system-monitor.interval": "5s",
+                 "distributed.admin.tick.interval": "1s"}
+"""Dask settings of a LocalCluster and its workers: no statistical profiler sampling the
+running task's stack every 10 ms (it slowed each run by about 10% on two cores), the memory
+and system monitors polled every second or five instead of every 100 or 500 ms, and the
+event loops' health check ticking every second instead of every 20 ms (a 1,000-run sweep
+on two cores 3.5% faster; a blocked loop is still reported, a second later)."""
 
 
 @contextmanager
