@@ -19,9 +19,12 @@ from __future__ import annotations
 import atexit
 import multiprocessing
 import os
+import resource
 import sys
 from multiprocessing import forkserver
 from multiprocessing.context import BaseContext
+
+import psutil
 
 RUN_PATH = ("simulation.sweep.execute", "simulation.sweep.functions", "simulation.runner")
 """Modules every worker needs: the run function, the executor and the model behind them."""
@@ -59,3 +62,21 @@ def context() -> BaseContext:
     if _started_with == (dict(os.environ), list(sys.path)):
         return multiprocessing.get_context("forkserver")
     return multiprocessing.get_context("spawn")
+
+
+def cpu_seconds() -> float:
+    """CPU seconds of this process and of the worker processes it has finished with.
+
+    That is its own time and its reaped children's (spawned workers, a stopped forkserver)
+    and, while its forkserver runs, the forkserver's own time and that of the workers it
+    forked and reaped: those are not this process's children, so ``getrusage`` alone would
+    leave them out.
+    """
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    total = own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+    pid = forkserver._forkserver._forkserver_pid
+    if pid is not None:
+        times = psutil.Process(pid).cpu_times()
+        total += times.user + times.system + times.children_user + times.children_system
+    return total

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
+import time
 
 import pandas as pd
+from test_sweep import small_devise_file
 
 from simulation import workers
 from simulation.sweep.execute import run_sweep
 from simulation.sweep.spec import load_sweep
-from test_sweep import small_devise_file
 
 
 def test_workers_spawn_until_a_forkserver_is_started_and_when_the_environment_changed(
@@ -34,6 +35,28 @@ def test_a_forkserver_started_again_after_the_environment_changed_has_the_new_on
     assert context.get_start_method() == "forkserver"
     with context.Pool(1) as pool:
         assert pool.apply(os.getenv, ("DEVISE_WORKERS_TEST",)) == "seen"
+
+
+def busy(seconds: float) -> float:
+    """Spin on the CPU for ``seconds`` of this process's CPU time; return them."""
+    start = time.process_time()
+    while time.process_time() - start < seconds:
+        pass
+    return seconds
+
+
+def test_the_cpu_time_of_forked_workers_is_counted_once_they_finished():
+    workers.start()
+    context = workers.context()
+    assert context.get_start_method() == "forkserver"
+    before, own = workers.cpu_seconds(), time.process_time()
+    with context.Pool(1) as pool:
+        assert pool.apply(busy, (0.5,)) == 0.5
+    deadline = time.monotonic() + 10  # the forkserver reaps its worker when it has exited
+    while workers.cpu_seconds() - before < 0.5 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert workers.cpu_seconds() - before >= 0.5
+    assert time.process_time() - own < 0.5  # not this process's own time
 
 
 def test_forked_workers_give_what_one_process_gives(tmp_path):

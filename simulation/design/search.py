@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import resource
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ import pandas as pd
 from ..folders import claim_folder
 from ..sweep.execute import Run, execute_runs
 from ..sweep.store import ResultStore, run_id
+from ..workers import cpu_seconds
 from .evaluate import EvaluationFunction
 from .front import candidate_table, choose, on_front
 from .spec import OBJECTIVES, DesignSpec, Variable
@@ -91,7 +91,7 @@ def run_design(spec: DesignSpec, out: Path, workers: int = 1, scheduler: str | N
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     out = Path(out)
-    started, cpu0 = time.perf_counter(), _cpu_seconds()
+    started, cpu0 = time.perf_counter(), cpu_seconds()
     key = spec.key()
     executor = _Executor(workers, scheduler, dask_local, on_progress)
     base = executor.evaluate(
@@ -135,7 +135,7 @@ def run_design(spec: DesignSpec, out: Path, workers: int = 1, scheduler: str | N
             "runs_stored": executor.stored, "runs_now": executor.computed,
             "run_seconds": round(executor.run_seconds, 2),
             "wall_seconds": round(time.perf_counter() - started, 2),
-            "cpu_seconds": round(_cpu_seconds() - cpu0, 2), "workers": workers,
+            "cpu_seconds": round(cpu_seconds() - cpu0, 2), "workers": workers,
             "backend": ("dask scheduler" if scheduler else "dask local" if dask_local
                         else "local processes")}
     return DesignResult(spec, candidates, chosen, met, check, cost)
@@ -288,10 +288,3 @@ def _whole(value: float, integer: bool) -> float | int:
 
 def _digest(value: Any) -> str:
     return hashlib.sha256(repr(value).encode()).hexdigest()[:16]
-
-
-def _cpu_seconds() -> float:
-    """CPU time of this process and of its finished children (worker processes)."""
-    own = resource.getrusage(resource.RUSAGE_SELF)
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
