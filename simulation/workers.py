@@ -7,11 +7,13 @@ imported once. :func:`start` launches that forkserver as a command begins, so it
 run beside the command's own; :func:`context` is what every pool is built with.
 
 Workers must see the environment of the process that asks for them (``DEVISE_*`` variables,
-numba settings, ``sys.path``). A forkserver keeps the environment it was started with, so
-:func:`context` hands it out only while the calling process's environment and path are
-those the forkserver started with; otherwise (a test or notebook that changed them since,
-a forkserver never started) it falls back to spawning, as before. Results never depend on
-the choice: a run's numbers come from its seed alone.
+numba settings, ``sys.path``) and run the package's code as it is on disk. A forkserver
+keeps the environment it was started with and the code it imported then, so
+:func:`context` hands it out only while the calling process's environment, path and the
+package's source files (their modification times) are those the forkserver started with;
+otherwise (a test or notebook that changed them since, a forkserver never started) it
+falls back to spawning, as before. Results never depend on the choice: a run's numbers
+come from its seed alone.
 """
 
 from __future__ import annotations
@@ -23,13 +25,16 @@ import resource
 import sys
 from multiprocessing import forkserver
 from multiprocessing.context import BaseContext
+from pathlib import Path
+from typing import Any
 
 import psutil
 
 RUN_PATH = ("simulation.sweep.execute", "simulation.sweep.functions", "simulation.runner")
 """Modules every worker needs: the run function, the executor and the model behind them."""
 
-_started_with: tuple[dict[str, str], list[str]] | None = None
+_started_with: tuple[Any, ...] | None = None
+"""What the forkserver started with (:func:`_state`), or None if none was started here."""
 
 
 def start(extra: tuple[str, ...] = ()) -> None:
@@ -39,10 +44,10 @@ def start(extra: tuple[str, ...] = ()) -> None:
     LocalCluster). Call it early, from a command's entry point: the imports happen in the
     forkserver's own process, in the background. Called again with the same environment
     and path it does nothing; after they changed (a command run in-process by a test or a
-    notebook) it replaces the forkserver by one that has them.
+    notebook, or an edited source file) it replaces the forkserver by one that has them.
     """
     global _started_with
-    now = (dict(os.environ), list(sys.path))
+    now = _state()
     if _started_with == now:
         return
     if _started_with is None:
@@ -59,9 +64,20 @@ def start(extra: tuple[str, ...] = ()) -> None:
 
 def context() -> BaseContext:
     """Return the multiprocessing context worker pools should use (see the module docstring)."""
-    if _started_with == (dict(os.environ), list(sys.path)):
+    if _started_with == _state():
         return multiprocessing.get_context("forkserver")
     return multiprocessing.get_context("spawn")
+
+
+def _state() -> tuple[Any, ...]:
+    """Return what a forked worker shares with this process: environment, path, sources."""
+    return dict(os.environ), list(sys.path), _sources()
+
+
+def _sources() -> dict[str, int]:
+    """Modification time (ns) of each Python file of the package."""
+    return {str(path): path.stat().st_mtime_ns
+            for path in Path(__file__).parent.rglob("*.py")}
 
 
 def cpu_seconds() -> float:

@@ -24,6 +24,13 @@ def test_workers_spawn_until_a_forkserver_is_started_and_when_the_environment_ch
     monkeypatch.delenv("DEVISE_WORKERS_TEST")
     monkeypatch.syspath_prepend("/nowhere")  # nor this path
     assert workers.context().get_start_method() == "spawn"
+    monkeypatch.undo()
+    workers.start()
+    sources = workers._sources()
+    assert workers.context().get_start_method() == "forkserver"
+    edited = {**sources, next(iter(sources)): 0}  # a source file changed: its code would not
+    monkeypatch.setattr(workers, "_sources", lambda: edited)
+    assert workers.context().get_start_method() == "spawn"
 
 
 def test_a_forkserver_started_again_after_the_environment_changed_has_the_new_one(
