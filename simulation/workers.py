@@ -91,7 +91,7 @@ def cpu_seconds() -> float:
     own = resource.getrusage(resource.RUSAGE_SELF)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     total = own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
-    pid = forkserver._forkserver._forkserver_pid
+    pid = forkserver._forkserver._forkserver_pid  # set only in the process that started it
     if pid is not None:
         times = psutil.Process(pid).cpu_times()
         total += times.user + times.system + times.children_user + times.children_system
