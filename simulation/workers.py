@@ -22,6 +22,7 @@ import atexit
 import multiprocessing
 import os
 import resource
+import signal
 import sys
 from multiprocessing import forkserver
 from multiprocessing.context import BaseContext
@@ -36,6 +37,9 @@ RUN_PATH = ("simulation.sweep.execute", "simulation.sweep.functions", "simulatio
 _started_with: tuple[Any, ...] | None = None
 """What the forkserver started with (:func:`_state`), or None if none was started here."""
 
+_handed_out = False
+"""Whether :func:`context` has handed the forkserver to a pool since it started."""
+
 
 def start(extra: tuple[str, ...] = ()) -> None:
     """Start this process's forkserver now, importing :data:`RUN_PATH` and ``extra``.
@@ -46,27 +50,40 @@ def start(extra: tuple[str, ...] = ()) -> None:
     and path it does nothing; after they changed (a command run in-process by a test or a
     notebook, or an edited source file) it replaces the forkserver by one that has them.
     """
-    global _started_with
+    global _started_with, _handed_out
     now = _state()
     if _started_with == now:
         return
     if _started_with is None:
-        # Wait for it at exit (the standard library's own stop, which its tests use): the
-        # forkserver reaps the workers it forked, so their CPU time, and its own, is counted
-        # against this process (``time``, ``getrusage``), as a spawned worker's is.
-        atexit.register(forkserver._forkserver._stop)
+        atexit.register(_stop_forkserver)
     else:
-        forkserver._forkserver._stop()
+        _stop_forkserver()
     forkserver.set_forkserver_preload([*RUN_PATH, *extra])
     forkserver.ensure_running()
-    _started_with = now
+    _started_with, _handed_out = now, False
 
 
 def context() -> BaseContext:
     """Return the multiprocessing context worker pools should use (see the module docstring)."""
+    global _handed_out
     if _started_with == _state():
+        _handed_out = True
         return multiprocessing.get_context("forkserver")
     return multiprocessing.get_context("spawn")
+
+
+def _stop_forkserver() -> None:
+    """Stop this process's forkserver and reap it (the standard library's own stop).
+
+    One that has served pools is asked to stop and waited for: it reaps the workers it
+    forked, so their CPU time, and its own, is counted against this process (``time``,
+    ``getrusage``), as a spawned worker's is. One that never did is killed first: its imports
+    are not needed (a command that ends on an input error does not wait for them).
+    """
+    server = forkserver._forkserver
+    if server._forkserver_pid is not None and not _handed_out:
+        os.kill(server._forkserver_pid, signal.SIGKILL)
+    server._stop()
 
 
 def _state() -> tuple[Any, ...]:

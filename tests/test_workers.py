@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from multiprocessing import forkserver
 
 import pandas as pd
 from test_sweep import small_devise_file
@@ -42,6 +43,20 @@ def test_a_forkserver_started_again_after_the_environment_changed_has_the_new_on
     assert context.get_start_method() == "forkserver"
     with context.Pool(1) as pool:
         assert pool.apply(os.getenv, ("DEVISE_WORKERS_TEST",)) == "seen"
+
+
+def test_an_unused_forkserver_is_stopped_without_waiting_for_its_imports(monkeypatch):
+    """A command that ends on an input error does not wait for the forkserver's imports."""
+    workers._stop_forkserver()
+    monkeypatch.setattr(workers, "_started_with", None)
+    monkeypatch.setattr(workers, "_handed_out", False)
+    try:
+        workers.start(("workers_slow_import",))  # a minute to import
+        started = time.monotonic()
+        workers._stop_forkserver()
+        assert time.monotonic() - started < 30
+    finally:  # the next forkserver this process starts preloads the run path again
+        forkserver.set_forkserver_preload(list(workers.RUN_PATH))
 
 
 def busy(seconds: float) -> float:
