@@ -748,15 +748,18 @@ def _kernels_cached() -> bool:
 def _warm_workers(args: argparse.Namespace, compiling: float | None) -> None:
     """Start the forkserver local worker processes fork from, with the model imported.
 
-    Only for a command that will run on several local processes (a Dask LocalCluster's
-    workers fork from it too) and whose kernels are compiled already (a first run compiles
-    them in this process first, and its workers spawn as before). See
-    :mod:`simulation.workers`.
+    Opt-in (``DEVISE_WARM_WORKERS=1``) until a hang of the test suite with it on by default
+    is understood (docs/performance.md, "Warm workers"). Only for a command that will run on
+    several local processes (not on Dask, whose LocalCluster spawns its workers) and whose
+    kernels are compiled already (a first run compiles them in this process first, and its
+    workers spawn as before). See :mod:`simulation.workers`.
     """
-    if compiling is None and args.workers > 1 and not getattr(args, "scheduler", None):
+    if (os.environ.get("DEVISE_WARM_WORKERS") == "1" and compiling is None
+            and args.workers > 1 and not getattr(args, "scheduler", None)
+            and not getattr(args, "dask_local", False)):
         from .workers import start
 
-        start(("distributed",) if getattr(args, "dask_local", False) else ())
+        start()
 
 
 def _compile_kernels(scenario, threads: int, started: float) -> None:

@@ -1,6 +1,6 @@
 """Worker processes that start with the model already imported.
 
-Sweeps, replicates and single-run retries run in worker processes. A spawned worker is a
+Sweeps, replicates and single-run retries run in local worker processes. A spawned worker is a
 fresh interpreter that imports the model again (about 2.7 s of CPU on the development
 machine, each); a worker forked from a *forkserver* inherits the modules the forkserver
 imported once. :func:`start` launches that forkserver as a command begins, so its imports
@@ -41,14 +41,13 @@ _handed_out = False
 """Whether :func:`context` has handed the forkserver to a pool since it started."""
 
 
-def start(extra: tuple[str, ...] = ()) -> None:
-    """Start this process's forkserver now, importing :data:`RUN_PATH` and ``extra``.
+def start() -> None:
+    """Start this process's forkserver now, importing :data:`RUN_PATH`.
 
-    ``extra`` names further modules its workers need (``distributed`` for a Dask
-    LocalCluster). Call it early, from a command's entry point: the imports happen in the
-    forkserver's own process, in the background. Called again with the same environment
-    and path it does nothing; after they changed (a command run in-process by a test or a
-    notebook, or an edited source file) it replaces the forkserver by one that has them.
+    Call it early, from a command's entry point: the imports happen in the forkserver's own
+    process, in the background. Called again with the same environment and path it does
+    nothing; after they changed (a command run in-process by a test or a notebook, or an
+    edited source file) it replaces the forkserver by one that has them.
     """
     global _started_with, _handed_out
     now = _state()
@@ -58,7 +57,7 @@ def start(extra: tuple[str, ...] = ()) -> None:
         atexit.register(_stop_forkserver)
     else:
         _stop_forkserver()
-    forkserver.set_forkserver_preload([*RUN_PATH, *extra])
+    forkserver.set_forkserver_preload(list(RUN_PATH))
     forkserver.ensure_running()
     _started_with, _handed_out = now, False
 

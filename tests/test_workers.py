@@ -7,11 +7,22 @@ import time
 from multiprocessing import forkserver
 
 import pandas as pd
+import pytest
 from test_sweep import small_devise_file
 
 from simulation import workers
 from simulation.sweep.execute import run_sweep
 from simulation.sweep.spec import load_sweep
+
+
+@pytest.fixture(autouse=True)
+def no_forkserver_afterwards(monkeypatch):
+    """Each test starts its own forkserver; the other tests of the process spawn, as always."""
+    monkeypatch.setattr(workers, "_started_with", None)
+    monkeypatch.setattr(workers, "_handed_out", False)
+    yield
+    workers._stop_forkserver()
+    forkserver.set_forkserver_preload(list(workers.RUN_PATH))
 
 
 def test_workers_spawn_until_a_forkserver_is_started_and_when_the_environment_changed(
@@ -47,16 +58,18 @@ def test_a_forkserver_started_again_after_the_environment_changed_has_the_new_on
 
 def test_an_unused_forkserver_is_stopped_without_waiting_for_its_imports(monkeypatch):
     """A command that ends on an input error does not wait for the forkserver's imports."""
+    run_path = workers.RUN_PATH
     workers._stop_forkserver()
     monkeypatch.setattr(workers, "_started_with", None)
     monkeypatch.setattr(workers, "_handed_out", False)
+    monkeypatch.setattr(workers, "RUN_PATH", (*run_path, "workers_slow_import"))
     try:
-        workers.start(("workers_slow_import",))  # a minute to import
+        workers.start()  # its forkserver takes a minute to import
         started = time.monotonic()
         workers._stop_forkserver()
         assert time.monotonic() - started < 30
     finally:  # the next forkserver this process starts preloads the run path again
-        forkserver.set_forkserver_preload(list(workers.RUN_PATH))
+        forkserver.set_forkserver_preload(list(run_path))
 
 
 def busy(seconds: float) -> float:

@@ -274,9 +274,7 @@ def _dask_executor(workers: int, scheduler: str | None) -> Iterator[Executor]:
         with client:
             yield client.get_executor()
     else:
-        method = {"distributed.worker.multiprocessing-method":
-                  workers_context().get_start_method()}  # forked warm where it can be
-        with dask.config.set(QUIET_WORKERS | method), LocalCluster(
+        with dask.config.set(QUIET_WORKERS), LocalCluster(
                 n_workers=workers, threads_per_worker=1, processes=True,
                 dashboard_address=None) as cluster, Client(cluster) as client:
             yield client.get_executor()
