@@ -193,7 +193,7 @@ def _add_scenarios(sub) -> None:
 def _run(args: argparse.Namespace) -> int:
     path = _scenario_file(args.scenario)
     compiling = _first_compile()
-    _warm_workers(args, compiling)
+    _warm_workers(args)
     from .scenario import load_scenario
 
     scenario = load_scenario(path).with_overrides(  # checked before the model is imported
@@ -304,7 +304,7 @@ def _compare(args: argparse.Namespace) -> int:
     base_path = _scenario_file(args.base)
     policy_paths = [_scenario_file(path) for path in args.policies]
     compiling = _first_compile()
-    _warm_workers(args, compiling)
+    _warm_workers(args)
     from .scenario import check_scenario, load_scenario
 
     for path in (base_path, *policy_paths):
@@ -467,8 +467,7 @@ def _calibrate_posterior(codes: list[str], args: argparse.Namespace) -> int:
     Each region's simulations run on ``--workers`` processes (or Dask); current posteriors
     are skipped.
     """
-    if _kernels_cached():
-        _warm_workers(args, None)
+    _warm_workers(args)
     from .calibration.posterior import calibrate_posterior, posterior_is_current, write_posterior
 
     skipped = [c for c in codes if not args.force and posterior_is_current(c, args.mode)]
@@ -499,7 +498,7 @@ def _sweep(args: argparse.Namespace) -> int:
     from .sweep.spec import load_sweep  # the sweep table's keys are checked before the model
 
     compiling = _first_compile()  # before anything imports the model, which compiles kernels
-    _warm_workers(args, compiling)
+    _warm_workers(args)
     spec = load_sweep(args.file)
     from .runner import check_inputs
     from .sweep.execute import execute_sweep, point_means, prepare_sweep
@@ -546,7 +545,7 @@ def _design(args: argparse.Namespace) -> int:
     from .design.spec import load_design  # the design table's keys are checked before the model
 
     compiling = _first_compile()  # before anything imports the model, which compiles kernels
-    _warm_workers(args, compiling)
+    _warm_workers(args)
     spec = load_design(args.file)
     from .design.evaluate import DesignRun
     from .design.output import summary_text, write_design
@@ -745,7 +744,7 @@ def _kernels_cached() -> bool:
     return not folder or (Path(folder).is_dir() and any(Path(folder).iterdir()))
 
 
-def _warm_workers(args: argparse.Namespace, compiling: float | None) -> None:
+def _warm_workers(args: argparse.Namespace) -> None:
     """Start the forkserver local worker processes fork from, with the model imported.
 
     Opt-in (``DEVISE_WARM_WORKERS=1``) until a hang of the test suite with it on by default
@@ -754,7 +753,7 @@ def _warm_workers(args: argparse.Namespace, compiling: float | None) -> None:
     kernels are compiled already (a first run compiles them in this process first, and its
     workers spawn as before). See :mod:`simulation.workers`.
     """
-    if (os.environ.get("DEVISE_WARM_WORKERS") == "1" and compiling is None
+    if (os.environ.get("DEVISE_WARM_WORKERS") == "1" and _kernels_cached()
             and args.workers > 1 and not getattr(args, "scheduler", None)
             and not getattr(args, "dask_local", False)):
         from .workers import start

@@ -27,7 +27,6 @@ def no_forkserver_afterwards(monkeypatch):
 
 def test_workers_spawn_until_a_forkserver_is_started_and_when_the_environment_changed(
         monkeypatch):
-    monkeypatch.setattr(workers, "_started_with", None)
     assert workers.context().get_start_method() == "spawn"
     workers.start()
     assert workers.context().get_start_method() == "forkserver"
@@ -59,9 +58,6 @@ def test_a_forkserver_started_again_after_the_environment_changed_has_the_new_on
 def test_an_unused_forkserver_is_stopped_without_waiting_for_its_imports(monkeypatch):
     """A command that ends on an input error does not wait for the forkserver's imports."""
     run_path = workers.RUN_PATH
-    workers._stop_forkserver()
-    monkeypatch.setattr(workers, "_started_with", None)
-    monkeypatch.setattr(workers, "_handed_out", False)
     monkeypatch.setattr(workers, "RUN_PATH", (*run_path, "workers_slow_import"))
     try:
         workers.start()  # its forkserver takes a minute to import

@@ -63,8 +63,8 @@ def summarise_sweep(spec: SweepSpec, runs: pd.DataFrame, design: pd.DataFrame,
                     out: Path, figure: bool = False) -> str:
     """Write points.csv, summary.txt and manifest.json (provenance); return the summary.
 
-    With ``figure``, also points.png (matplotlib: about a second and a half of a sweep's
-    fixed cost, so only when asked). A reduced-scale sweep of the simulator says so
+    With ``figure``, also points.png (matplotlib: 2.4 s for the 10-factor benchmark sweep
+    at step 8's third round, so only when asked). A reduced-scale sweep of the simulator says so
     (:func:`formatting.scale_note`).
     """
     means = point_means(spec, runs)
