@@ -747,13 +747,13 @@ def _kernels_cached() -> bool:
 def _warm_workers(args: argparse.Namespace) -> None:
     """Start the forkserver local worker processes fork from, with the model imported.
 
-    Opt-in (``DEVISE_WARM_WORKERS=1``) until a hang of the test suite with it on by default
-    is understood (docs/performance.md, "Warm workers"). Only for a command that will run on
-    several local processes (not on Dask, whose LocalCluster spawns its workers) and whose
-    kernels are compiled already (a first run compiles them in this process first, and its
-    workers spawn as before). See :mod:`simulation.workers`.
+    On unless ``DEVISE_WARM_WORKERS=0``. Only for a command that will run on several local
+    processes (not on Dask, whose LocalCluster spawns its workers: forked ones hung a sweep
+    in which a run kills its worker, docs/performance.md "Warm workers") and whose kernels
+    are compiled already (a first run compiles them in this process first, and its workers
+    spawn as before). See :mod:`simulation.workers`.
     """
-    if (os.environ.get("DEVISE_WARM_WORKERS") == "1" and _kernels_cached()
+    if (os.environ.get("DEVISE_WARM_WORKERS") != "0" and _kernels_cached()
             and args.workers > 1 and not getattr(args, "scheduler", None)
             and not getattr(args, "dask_local", False)):
         from .workers import start

@@ -40,6 +40,9 @@ _started_with: tuple[Any, ...] | None = None
 _handed_out = False
 """Whether :func:`context` has handed the forkserver to a pool since it started."""
 
+STOP_WAIT_S = 10.0
+"""How long stopping the forkserver waits for the processes it forked to end."""
+
 
 def start() -> None:
     """Start this process's forkserver now, importing :data:`RUN_PATH`.
@@ -77,12 +80,32 @@ def _stop_forkserver() -> None:
     One that has served pools is asked to stop and waited for: it reaps the workers it
     forked, so their CPU time, and its own, is counted against this process (``time``,
     ``getrusage``), as a spawned worker's is. One that never did is killed first: its imports
-    are not needed (a command that ends on an input error does not wait for them).
+    are not needed (a command that ends on an input error does not wait for them). The wait
+    is bounded: a forked process still running :data:`STOP_WAIT_S` seconds on (every pool has
+    been shut down by then, so it is stray or hung) is killed, and the forkserver with it,
+    since the forkserver stops only once every process it forked has closed its end of the
+    "alive" pipe (``os.waitpid`` on it would wait as long as the stray one runs).
     """
     server = forkserver._forkserver
-    if server._forkserver_pid is not None and not _handed_out:
-        os.kill(server._forkserver_pid, signal.SIGKILL)
+    pid = server._forkserver_pid
+    if pid is not None and not (_handed_out and _forked_processes_ended(pid)):
+        os.kill(pid, signal.SIGKILL)
     server._stop()
+
+
+def _forked_processes_ended(pid: int) -> bool:
+    """Whether every process forkserver ``pid`` forked ended within :data:`STOP_WAIT_S`.
+
+    Those still running are killed.
+    """
+    try:
+        forked = psutil.Process(pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        return True
+    _, running = psutil.wait_procs(forked, timeout=STOP_WAIT_S)
+    for process in running:
+        process.kill()
+    return not running
 
 
 def _state() -> tuple[Any, ...]:

@@ -7,6 +7,7 @@ import time
 from multiprocessing import forkserver
 
 import pandas as pd
+import psutil
 import pytest
 from test_sweep import small_devise_file
 
@@ -68,6 +69,19 @@ def test_an_unused_forkserver_is_stopped_without_waiting_for_its_imports(monkeyp
         forkserver.set_forkserver_preload(list(run_path))
 
 
+def test_a_forked_process_still_running_does_not_hold_up_the_stop(monkeypatch):
+    """The forkserver stops only once every process it forked has ended: a stray one is
+    killed after STOP_WAIT_S instead of being waited for as long as it runs."""
+    monkeypatch.setattr(workers, "STOP_WAIT_S", 0.5)
+    workers.start()
+    stray = workers.context().Process(target=time.sleep, args=(120,))
+    stray.start()
+    started = time.monotonic()
+    workers._stop_forkserver()
+    assert time.monotonic() - started < 30
+    assert not psutil.pid_exists(stray.pid) or psutil.Process(stray.pid).status() == "zombie"
+
+
 def busy(seconds: float) -> float:
     """Spin on the CPU for ``seconds`` of this process's CPU time; return them."""
     start = time.process_time()
@@ -99,3 +113,24 @@ def test_forked_workers_give_what_one_process_gives(tmp_path):
     cols = ["run_id", "point", "replicate", "enabling", "growth", "spend", "dii_basic_share"]
     assert (forked["error"] == "").all()
     pd.testing.assert_frame_equal(forked[cols], alone[cols])
+
+
+@pytest.mark.parametrize(("setting", "argv", "starts"), [
+    (None, ["--workers", "2"], True),
+    ("0", ["--workers", "2"], False),  # the opt-out
+    (None, ["--workers", "1"], False),  # one process: no pool
+    (None, ["--workers", "2", "--dask-local"], False),  # a LocalCluster spawns its own
+])
+def test_commands_on_several_local_processes_start_warm_workers_unless_told_not_to(
+        monkeypatch, setting, argv, starts):
+    from simulation import cli
+
+    if setting is None:
+        monkeypatch.delenv("DEVISE_WARM_WORKERS", raising=False)
+    else:
+        monkeypatch.setenv("DEVISE_WARM_WORKERS", setting)
+    started = []
+    monkeypatch.setattr(workers, "start", lambda: started.append(True))
+    monkeypatch.setattr(cli, "_kernels_cached", lambda: True)
+    cli._warm_workers(cli._parser().parse_args(["sweep", "any.toml", *argv]))
+    assert bool(started) == starts
