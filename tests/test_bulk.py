@@ -83,6 +83,17 @@ def test_the_run_path_imports_no_figures_or_dask():
     assert out.stdout.strip() == "[]"
 
 
+def test_a_runs_provenance_imports_no_fitting_libraries():
+    """A run's manifest says whether its regions' fits are current (simulation.calibration's
+    workflow and posterior modules): that needs neither scipy's optimiser nor its statistics."""
+    code = ("import sys, simulation.outputs, simulation.calibration.workflow, "
+            "simulation.calibration.posterior; "
+            "print(sorted(m for m in ('scipy.optimize', 'scipy.stats') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=REPO)
+    assert out.stdout.strip() == "[]"
+
+
 def test_sweep_workers_import_no_design_libraries():
     """A sweep worker unpickles run_chunk from simulation.sweep.execute: it needs the model,
     not SALib or scipy.stats (only the main process draws the design)."""

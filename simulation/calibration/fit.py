@@ -26,8 +26,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import least_squares
-from scipy.stats import qmc
 
 from ..params import Param, fitted_params
 from ..regions import get_region
@@ -173,6 +171,11 @@ def calibrate(code: str, settings: Settings,
         if progress:
             progress(problem.evaluations, settings.evaluations, best[0].objective)
         return result.residuals
+
+    # imported here, not at the top: every run imports this module (its manifest says
+    # whether the regions' fits are current) and needs neither
+    from scipy.optimize import least_squares
+    from scipy.stats import qmc
 
     starts = [problem.to_unit(provisional.values)]
     try:
