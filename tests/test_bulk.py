@@ -74,31 +74,30 @@ def test_counterfactual_outputs_equal_the_table_path(policy):
     assert same(out, expected)
 
 
-def test_the_run_path_imports_no_figures_or_dask():
-    code = ("import sys, simulation.runner, simulation.outputs, simulation.sweep.execute, "
-            "simulation.sweep.report, simulation.cli; "
-            "print(sorted(m for m in ('matplotlib', 'distributed') if m in sys.modules))")
+def loaded_after(imports: str, modules: tuple[str, ...]) -> list[str]:
+    """Which of ``modules`` a fresh interpreter has loaded after ``import`` of ``imports``."""
+    code = (f"import sys, {imports}; "
+            f"print(' '.join(sorted(m for m in {modules!r} if m in sys.modules)))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, cwd=REPO)
-    assert out.stdout.strip() == "[]"
+    return out.stdout.split()
+
+
+def test_the_run_path_imports_no_figures_or_dask():
+    assert loaded_after("simulation.runner, simulation.outputs, simulation.sweep.execute, "
+                        "simulation.sweep.report, simulation.cli",
+                        ("matplotlib", "distributed")) == []
 
 
 def test_a_runs_provenance_imports_no_fitting_libraries():
     """A run's manifest says whether its regions' fits are current (simulation.calibration's
     workflow and posterior modules): that needs neither scipy's optimiser nor its statistics."""
-    code = ("import sys, simulation.outputs, simulation.calibration.workflow, "
-            "simulation.calibration.posterior; "
-            "print(sorted(m for m in ('scipy.optimize', 'scipy.stats') if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, cwd=REPO)
-    assert out.stdout.strip() == "[]"
+    assert loaded_after("simulation.outputs, simulation.calibration.workflow, "
+                        "simulation.calibration.posterior",
+                        ("scipy.optimize", "scipy.stats")) == []
 
 
 def test_sweep_workers_import_no_design_libraries():
     """A sweep worker unpickles run_chunk from simulation.sweep.execute: it needs the model,
     not SALib or scipy.stats (only the main process draws the design)."""
-    code = ("import sys, simulation.sweep.execute; "
-            "print(sorted(m for m in ('SALib', 'scipy.stats') if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, cwd=REPO)
-    assert out.stdout.strip() == "[]"
+    assert loaded_after("simulation.sweep.execute", ("SALib", "scipy.stats")) == []
